@@ -1,0 +1,131 @@
+"""Hydrated trackers must keep deduplicating what the server has already seen.
+
+These cases pass with and without the fix for unsent tool outputs: they guard against a fix that
+simply resends everything after a resume, which the Responses API rejects as duplicate input.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from openai.types.responses import ResponseFunctionToolCall
+
+from agents import Agent
+from agents.items import ModelResponse, RunItem, ToolCallItem, ToolCallOutputItem
+from agents.run_internal.oai_conversation import OpenAIServerConversationTracker
+from agents.usage import Usage
+
+
+def _function_call(item_id: str, call_id: str, name: str) -> Any:
+    return ResponseFunctionToolCall(
+        id=item_id,
+        type="function_call",
+        call_id=call_id,
+        name=name,
+        arguments="{}",
+        status="completed",
+    )
+
+
+def _output(agent: Agent[Any], call_id: str, output: str) -> ToolCallOutputItem:
+    return ToolCallOutputItem(
+        agent=agent,
+        raw_item={"type": "function_call_output", "call_id": call_id, "output": output},
+        output=output,
+    )
+
+
+def _call_ids_with_output(items: list[Any]) -> list[str]:
+    return [
+        item["call_id"]
+        for item in items
+        if isinstance(item, dict) and item.get("type") == "function_call_output"
+    ]
+
+
+def test_hydrate_from_state_skips_outputs_sent_in_an_earlier_turn() -> None:
+    agent = Agent(name="test")
+    first_call = _function_call("fc_001", "call_FIRST", "run_diagnostic")
+    second_call = _function_call("fc_002", "call_SECOND", "run_cleanup")
+    first_response = ModelResponse(output=[first_call], usage=Usage(), response_id="resp_001")
+    second_response = ModelResponse(output=[second_call], usage=Usage(), response_id="resp_002")
+    generated_items: list[Any] = [
+        ToolCallItem(agent=agent, raw_item=first_call),
+        _output(agent, "call_FIRST", "first done"),
+        ToolCallItem(agent=agent, raw_item=second_call),
+    ]
+    tracker = OpenAIServerConversationTracker(previous_response_id="resp_002")
+    tracker.hydrate_from_state(
+        original_input="hello",
+        generated_items=cast(list[RunItem], generated_items),
+        model_responses=[first_response, second_response],
+    )
+
+    rebuilt_items = [
+        ToolCallItem(agent=agent, raw_item=first_call),
+        _output(agent, "call_FIRST", "first done"),
+        ToolCallItem(agent=agent, raw_item=second_call),
+        _output(agent, "call_SECOND", "second done"),
+    ]
+    prepared = tracker.prepare_input("hello", cast(list[RunItem], rebuilt_items))
+
+    assert _call_ids_with_output(prepared) == ["call_SECOND"]
+    assert "call_FIRST" in tracker.server_tool_call_ids
+
+
+def test_hydrate_from_state_skips_output_items_the_server_put_in_the_latest_response() -> None:
+    agent = Agent(name="test")
+    local_call = _function_call("fc_001", "call_LOCAL", "run_diagnostic")
+    server_output: dict[str, Any] = {
+        "type": "function_call_output",
+        "call_id": "call_HOSTED",
+        "output": "answered by the server",
+    }
+    # Built without validation, like upstream's tracker tests, to carry a raw server output item.
+    response = object.__new__(ModelResponse)
+    response.output = [
+        cast(Any, {"type": "function_call", "call_id": "call_HOSTED", "name": "hosted"}),
+        cast(Any, server_output),
+        local_call,
+    ]
+    response.usage = Usage()
+    response.response_id = "resp_002"
+    generated_items: list[Any] = [
+        ToolCallItem(agent=agent, raw_item=local_call),
+        _output(agent, "call_HOSTED", "answered by the server"),
+    ]
+    tracker = OpenAIServerConversationTracker(previous_response_id="resp_002")
+    tracker.hydrate_from_state(
+        original_input="hello",
+        generated_items=cast(list[RunItem], generated_items),
+        model_responses=[response],
+    )
+
+    generated_items.append(_output(agent, "call_LOCAL", "local done"))
+    prepared = tracker.prepare_input("hello", cast(list[RunItem], generated_items))
+
+    assert _call_ids_with_output(prepared) == ["call_LOCAL"]
+    assert "call_HOSTED" in tracker.server_tool_call_ids
+
+
+def test_hydrate_from_state_skips_items_with_server_ids_from_the_latest_response() -> None:
+    agent = Agent(name="test")
+    call = _function_call("fc_001", "call_DIAG", "run_diagnostic")
+    response = ModelResponse(output=[call], usage=Usage(), response_id="resp_002")
+    tracker = OpenAIServerConversationTracker(conversation_id="conv_123")
+    tracker.hydrate_from_state(
+        original_input="hello",
+        generated_items=cast(list[RunItem], [ToolCallItem(agent=agent, raw_item=call)]),
+        model_responses=[response],
+    )
+
+    rebuilt_items = [
+        ToolCallItem(agent=agent, raw_item=call.model_copy()),
+        _output(agent, "call_DIAG", "diagnostic done"),
+    ]
+    prepared = tracker.prepare_input("hello", cast(list[RunItem], rebuilt_items))
+
+    assert prepared == [
+        {"type": "function_call_output", "call_id": "call_DIAG", "output": "diagnostic done"}
+    ]
+    assert "fc_001" in tracker.server_item_ids
