@@ -259,7 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["status", "apply", "verify", "revert"])
     parser.add_argument("--version", help="release the file belongs to (default: installed)")
-    parser.add_argument("--file", type=Path, help="oai_conversation.py to act on (default: installed)")
+    parser.add_argument(
+        "--file", type=Path, help="oai_conversation.py to act on (default: installed)"
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "verify":

@@ -108,9 +108,11 @@ def test_hydrate_from_state_keeps_outputs_of_tools_that_ran_before_an_interrupti
         "call_CLEANUP2",
         "call_DIAG",
     ]
-    assert {"type": "function_call_output", "call_id": "call_DIAG", "output": DIAGNOSTIC_OUTPUT} in (
-        prepared
-    )
+    assert {
+        "type": "function_call_output",
+        "call_id": "call_DIAG",
+        "output": DIAGNOSTIC_OUTPUT,
+    } in (prepared)
 
 
 def test_hydrate_from_state_keeps_restored_outputs_that_answer_the_latest_response() -> None:
@@ -167,9 +169,7 @@ def test_hydrate_from_state_keeps_handoff_output_for_a_call_in_the_latest_respon
     agent, (cleanup1, _, _), _ = _mixed_parallel_batch()
     specialist = Agent(name="specialist")
     handoff_call = _function_call("fc_010", "call_HANDOFF", "transfer_to_specialist", "{}")
-    response = ModelResponse(
-        output=[cleanup1, handoff_call], usage=Usage(), response_id="resp_002"
-    )
+    response = ModelResponse(output=[cleanup1, handoff_call], usage=Usage(), response_id="resp_002")
     handoff_output = HandoffOutputItem(
         agent=agent,
         raw_item={

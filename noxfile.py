@@ -1,0 +1,70 @@
+"""Sessions that check the oai_conversation.py fix; the logic lives in matrix.py."""
+
+from __future__ import annotations
+
+import nox
+
+nox.needs_version = ">=2024.4.15"
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["lint", "matrix"]
+nox.options.error_on_missing_interpreters = True
+
+
+def helper(session: nox.Session, *args: str) -> None:
+    session.run("python", "matrix.py", *args, *session.posargs)
+
+
+@nox.session(tags=["ci"])
+def lint(session: nox.Session) -> None:
+    """Ruff lint and format checks, configured like upstream."""
+    session.install("--group", "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Our tests on the reported release, 0.13.3: unpatched must fail as expected, patched pass."""
+    helper(session, "0.13.3")
+
+
+@nox.session
+def matrix(session: nox.Session) -> None:
+    """Quick matrix (one release per file revision, the range's ends, main); posargs narrow it."""
+    helper(session)
+
+
+@nox.session(tags=["ci"])
+def tests_patch_check(session: nox.Session) -> None:
+    """Fail if patches/tests.patch does not add exactly the files in tests/."""
+    helper(session, "tests-patch", "--check")
+
+
+@nox.session(tags=["ci"])
+def matrix_full(session: nox.Session) -> None:
+    """Every release from 0.13.0 to the newest, and upstream main where reachable."""
+    helper(session, "--full")
+
+
+@nox.session(tags=["ci"])
+def issue_check(session: nox.Session) -> None:
+    """Fail if ISSUE.md's affected-versions table disagrees with the last full matrix report."""
+    helper(session, "issue-table", "--check")
+
+
+@nox.session(tags=["ci"])
+def gates(session: nox.Session) -> None:
+    """Upstream's ruff and mypy, with its own config, on the patched 0.13.3 and newest trees."""
+    helper(session, "gates")
+
+
+@nox.session
+def issue_table(session: nox.Session) -> None:
+    """Regenerate ISSUE.md's affected-versions table from the last full matrix report."""
+    helper(session, "issue-table")
+
+
+@nox.session
+def tests_patch(session: nox.Session) -> None:
+    """Regenerate patches/tests.patch, which adds our tests to upstream's tests/."""
+    helper(session, "tests-patch")
