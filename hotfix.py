@@ -204,6 +204,21 @@ def revert(version: str, path: Path, patch: Patch) -> str:
 
 def verify() -> str:
     """Replay the report's deterministic scenario against the imported SDK."""
+    try:
+        return _replay_report_scenario()
+    except HotfixError:
+        raise
+    except Exception as error:
+        import openai
+
+        summary = f"{type(error).__name__}: {str(error).splitlines()[0]}"
+        raise HotfixError(
+            f"verify could not build the scenario ({summary}); this environment's openai "
+            f"{openai.__version__} may be newer than the installed openai-agents supports"
+        ) from None
+
+
+def _replay_report_scenario() -> str:
     from openai.types.responses import ResponseFunctionToolCall
 
     from agents import Agent
