@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import hashlib
 import json
 import os
@@ -22,6 +23,7 @@ import threading
 import time
 import urllib.request
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -33,7 +35,7 @@ BUILD = ROOT / "build"
 CACHE = Path(os.environ.get("HOTFIX_CACHE", ROOT / "build" / "cache"))
 INDEX = "https://pypi.org/simple/openai-agents/"
 UPSTREAM_GIT = "https://github.com/openai/openai-agents-python"
-TEST_TOOLS = ("pytest", "pytest-asyncio", "pytest-mock", "inline-snapshot")
+TEST_TOOLS = ("pytest", "pytest-asyncio", "pytest-mock", "inline-snapshot", "httpx")
 GROUPS = {
     "tracker": "test_server_conversation_tracker_unsent_outputs.py",
     "runner": "test_hitl_server_conversation_resume.py",
@@ -50,7 +52,16 @@ UPSTREAM_TESTS = (
 # Upstream tests for this code: the tracker's and HITL's files, and the runner tests that
 # exercise previous_response_id or conversation_id. Matched against test and module names.
 UPSTREAM_SELECTION = "tracker or hitl or previous_response or conversation"
-PYTEST_FLAGS = ("-p", "no:cacheprovider", "-q", "--strict-markers", "-o", "addopts=")
+PYTEST_FLAGS = (
+    "-p",
+    "no:cacheprovider",
+    "-q",
+    "--strict-markers",
+    "-o",
+    "addopts=",
+    "-o",
+    "junit_family=xunit1",
+)
 _print_lock = threading.Lock()
 
 
@@ -75,6 +86,7 @@ class Row:
     ok: bool = False
     skipped: str = ""
     problems: list[str] = field(default_factory=list)
+    steps: dict[str, float] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- selection
@@ -187,7 +199,7 @@ def pins(release: str, source: Path, cutoff: str | None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     export = ["uv", "export", "--frozen", "--no-hashes", "--no-emit-project", "--quiet"]
     runtime = run([*export, "--no-dev"], cwd=source).stdout
-    dev = run([*export, "--only-group", "dev"], cwd=source).stdout
+    dev = run([*export, "--all-groups", "--all-extras"], cwd=source).stdout
     tools = [line for line in dev.splitlines() if line.split("==")[0] in TEST_TOOLS]
     with tempfile.TemporaryDirectory() as scratch:
         requirements = Path(scratch) / "requirements.in"
@@ -227,21 +239,24 @@ class Outcome:
     errors: str = ""
 
 
-def run_pytest(interpreter: Path, tree: Path, report: Path, env: dict) -> Outcome:
-    files = [f"tests/{name}" for name in GROUPS.values() if (tree / "tests" / name).exists()]
+def our_test_files() -> list[str]:
+    return [f"tests/{name}" for name in GROUPS.values()]
+
+
+def upstream_test_files(tree: Path) -> list[str]:
+    files: list[str] = []
     for pattern in UPSTREAM_TESTS:
         files += sorted(str(p.relative_to(tree)) for p in (tree / "tests").glob(pattern))
+    return [f for f in dict.fromkeys(files) if f not in our_test_files()]
+
+
+def run_pytest(
+    interpreter: Path, tree: Path, report: Path, env: dict, targets: list[str], select: bool
+) -> Outcome:
+    """Run pytest from the prepared tree and read the outcome of each test from JUnit XML."""
+    selection = ["-k", UPSTREAM_SELECTION] if select else []
     result = run(
-        [
-            interpreter,
-            "-m",
-            "pytest",
-            *PYTEST_FLAGS,
-            "-k",
-            UPSTREAM_SELECTION,
-            f"--junitxml={report}",
-            *dict.fromkeys(files),
-        ],
+        [interpreter, "-m", "pytest", *PYTEST_FLAGS, *selection, f"--junitxml={report}", *targets],
         cwd=tree,
         env=env,
         check=False,
@@ -251,7 +266,10 @@ def run_pytest(interpreter: Path, tree: Path, report: Path, env: dict) -> Outcom
         return Outcome(set(), set(), f"pytest exited {result.returncode}: {' / '.join(tail)}")
     failed, passed = set(), set()
     for case in ElementTree.parse(report).iter("testcase"):
-        node = f"{case.get('classname')}::{case.get('name')}"
+        path = case.get("file") or ""
+        module = path.removesuffix(".py").replace("/", ".")
+        classes = (case.get("classname") or "").removeprefix(module).strip(".")
+        node = "::".join(part for part in (path, *classes.split("."), case.get("name")) if part)
         if case.find("failure") is not None or case.find("error") is not None:
             failed.add(node)
         elif case.find("skipped") is None:
@@ -260,33 +278,24 @@ def run_pytest(interpreter: Path, tree: Path, report: Path, env: dict) -> Outcom
 
 
 def group_of(node: str) -> str | None:
-    module = node.split("::")[0].rsplit(".", 1)[-1] + ".py"
-    for group, filename in GROUPS.items():
-        if filename == module:
+    filename = node.split("::")[0].rsplit("/", 1)[-1]
+    for group, name in GROUPS.items():
+        if name == filename:
             return group
     return None
 
 
 def failing_groups(outcome: Outcome) -> tuple[list[str], list[str]]:
-    """Our groups that failed, and a description of groups that only partly failed."""
-    result, partial = [], []
+    """Our groups that failed, and a note for each group that failed only in part."""
+    failing, partial = [], []
     for group in GROUPS:
         failed = [n for n in outcome.failed if group_of(n) == group]
         passed = [n for n in outcome.passed if group_of(n) == group]
         if failed:
-            result.append(group)
+            failing.append(group)
             if passed:
                 partial.append(f"{group} {len(failed)}/{len(failed) + len(passed)} failed")
-    return result, partial
-
-
-def upstream_failures(outcome: Outcome) -> set[str]:
-    return {n for n in outcome.failed if group_of(n) is None}
-
-
-def counts(outcome: Outcome) -> tuple[int, int]:
-    ours = [n for n in outcome.passed | outcome.failed if group_of(n) is None]
-    return len([n for n in ours if n in outcome.passed]), len(ours)
+    return failing, partial
 
 
 # ---------------------------------------------------------------- stand-in for the live test
@@ -308,6 +317,12 @@ class StandIn:
         if not self.url.startswith("http://127.0.0.1:"):
             self.close()
             raise MatrixError("the Responses API stand-in did not start")
+
+    def __enter__(self) -> StandIn:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def close(self) -> None:
         if self.process.stdin:
@@ -350,7 +365,9 @@ class Source:
     cutoff: str | None
 
 
-def release_source(release: str, work: Path, upstream: Path | None) -> Source | str:
+def release_source(
+    release: str, work: Path, upstream: Path | None, *, whole: bool = False
+) -> Source | str:
     """Fetch and unpack a release; for main, use a checkout. A str return is a skip reason."""
     if release == "main":
         if upstream is None:
@@ -365,10 +382,33 @@ def release_source(release: str, work: Path, upstream: Path | None) -> Source | 
         return Source(upstream, upstream, None)
     wheel = download(f"openai_agents-{release}-py3-none-any.whl")
     sdist = download(f"openai_agents-{release}.tar.gz")
+    return Source(wheel, unpack(sdist, work, whole=whole), upload_time(sdist.name))
+
+
+SDIST_PARTS = ("src/agents/", "tests/", "pyproject.toml", "uv.lock")
+
+
+def unpack(sdist: Path, work: Path, *, whole: bool) -> Path:
+    """Unpack an sdist: whole into the work dir, or the parts the matrix reads into the cache."""
+    root = sdist.name.removesuffix(".tar.gz")
+    target = work if whole else CACHE / "trees"
+    if (target / root).is_dir():
+        return target / root
+    scratch = Path(tempfile.mkdtemp(prefix=f"{root}-", dir=CACHE))
     with tarfile.open(sdist) as archive:
-        archive.extractall(work, filter="data")
-    tree = work / f"openai_agents-{release}"
-    return Source(wheel, tree, upload_time(sdist.name))
+        members = [
+            m
+            for m in archive.getmembers()
+            if whole or m.name.removeprefix(f"{root}/").startswith(SDIST_PARTS)
+        ]
+        archive.extractall(scratch, members=members, filter="data")
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        (scratch / root).rename(target / root)
+    except OSError:  # unpacked meanwhile by another job
+        pass
+    shutil.rmtree(scratch, ignore_errors=True)
+    return target / root
 
 
 def prepare_tree(upstream_tree: Path, work: Path) -> Path:
@@ -385,82 +425,115 @@ def prepare_tree(upstream_tree: Path, work: Path) -> Path:
     return tree
 
 
+@contextlib.contextmanager
+def timed(row: Row, step: str) -> Iterator[None]:
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        row.steps[step] = round(time.monotonic() - started, 2)
+
+
 def check_release(release: str, *, python: str, upstream: Path | None, keep: bool) -> Row:
+    """Install one release and check the patch on it; problems are collected in the row."""
     started = time.monotonic()
     row = Row(release)
     series_row = hotfix.release_for(release)
     row.patch = series_row.patch
-    row.expected_unpatched = sorted(series_row.unpatched_failures, key=list(GROUPS).index)
+    row.expected_unpatched = [g for g in GROUPS if g in series_row.unpatched_failures]
     work = Path(tempfile.mkdtemp(prefix=f"matrix-{release}-", dir=CACHE))
     try:
-        source = release_source(release, work, upstream)
+        with timed(row, "fetch"):
+            source = release_source(release, work, upstream)
         if isinstance(source, str):
-            row.skipped = source
-            row.ok = True
+            row.skipped, row.ok = source, True
             return row
-        module = source.tree / "src" / hotfix.MODULE
         patch = hotfix.read_patch(hotfix.PATCHES / row.patch)
-        row.revision = hotfix.git_blob(module.read_bytes())[:8]
+        row.revision = hotfix.git_blob((source.tree / "src" / hotfix.MODULE).read_bytes())[:8]
         if row.revision != patch.base_blob[:8]:
             raise MatrixError(
                 f"{release}'s oai_conversation.py is revision {row.revision}, but "
                 f"{row.patch} fits {patch.base_blob[:8]}: a new patch is needed"
             )
-        requirements = pins(release, source.tree, source.cutoff)
+        with timed(row, "install"):
+            requirements = pins(release, source.tree, source.cutoff)
+            interpreter = make_env(work / "env", requirements, source.package, python)
         row.openai = pinned(requirements, "openai")
         row.pydantic = pinned(requirements, "pydantic")
-        interpreter = make_env(work / "env", requirements, source.package, python)
         tree = prepare_tree(source.tree, work)
-        row.apply_check = check_git_apply(source.tree, hotfix.PATCHES / row.patch, TESTS_PATCH)
-
-        standin = StandIn(interpreter, tree)
-        try:
+        with timed(row, "git"):
+            row.apply_check = check_git_apply(source.tree, hotfix.PATCHES / row.patch, TESTS_PATCH)
+        with StandIn(interpreter, tree) as standin:
             env = {**os.environ, "OPENAI_BASE_URL": standin.url, "OPENAI_API_KEY": "loopback"}
             env.pop("PYTHONPATH", None)
-            unpatched = run_pytest(interpreter, tree, work / "unpatched.xml", env)
-            hotfix_cli = [interpreter, hotfix.__file__, "--version", release]
-            run([*hotfix_cli, "apply"], cwd=work)
-            second = run([*hotfix_cli, "apply"], cwd=work, check=False)
-            if second.returncode == 0 or "already patched" not in second.stderr:
-                row.problems.append("a second apply was not refused")
-            run([interpreter, hotfix.__file__, "verify"], cwd=work)
-            patched = run_pytest(interpreter, tree, work / "patched.xml", env)
-        finally:
-            standin.close()
-
-        row.unpatched, partial = failing_groups(unpatched)
-        row.unpatched_error = unpatched.errors
-        if unpatched.errors or patched.errors:
-            row.problems.append(unpatched.errors or patched.errors)
-        if row.unpatched != row.expected_unpatched:
-            row.problems.append(
-                f"unpatched failures {row.unpatched or ['none']} != series "
-                f"{row.expected_unpatched or ['none']}"
-            )
-        row.problems += [f"unpatched: only {p}" for p in partial]
-        ours_failed = sorted(n for n in patched.failed if group_of(n) is not None)
-        ours_passed = len([n for n in patched.passed if group_of(n) is not None])
-        row.patched = f"{ours_passed} passed" if not ours_failed else f"{len(ours_failed)} FAILED"
-        if ours_failed or ours_passed == 0:
-            row.problems.append(f"patched: {', '.join(ours_failed) or 'no test ran'}")
-        new_upstream = upstream_failures(patched) - upstream_failures(unpatched)
-        passed, total = counts(patched)
-        row.upstream = f"{passed}/{total} passed"
-        if upstream_failures(unpatched):
-            row.upstream += f" ({len(upstream_failures(unpatched))} fail unpatched too)"
-        if new_upstream:
-            row.problems.append(f"upstream tests broken by the patch: {sorted(new_upstream)}")
-        if total == 0:
-            row.problems.append("no upstream test ran")
+            check_tests(row, interpreter, tree, work, env)
         row.ok = not row.problems
-        return row
     except (MatrixError, hotfix.HotfixError) as error:
         row.problems.append(str(error))
-        return row
     finally:
         row.seconds = round(time.monotonic() - started, 1)
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
+    return row
+
+
+def check_tests(row: Row, interpreter: Path, tree: Path, work: Path, env: dict) -> None:
+    """Ours unpatched, patch, ours and upstream's patched, and upstream's unpatched if needed."""
+    ours = our_test_files()
+    upstream_files = upstream_test_files(tree)
+    cli = [interpreter, hotfix.__file__, "--version", row.release]
+    with timed(row, "unpatched"):
+        unpatched = run_pytest(interpreter, tree, work / "unpatched.xml", env, ours, False)
+    row.unpatched, partial = failing_groups(unpatched)
+    if unpatched.errors:
+        row.problems.append(f"unpatched: {unpatched.errors}")
+    elif row.unpatched != row.expected_unpatched:
+        row.problems.append(
+            f"unpatched failures {row.unpatched or ['none']} differ from patches/series "
+            f"{row.expected_unpatched or ['none']}"
+        )
+    row.problems += [f"unpatched: only {note}" for note in partial]
+
+    with timed(row, "apply"):
+        run([*cli, "apply"], cwd=work)
+        again = run([*cli, "apply"], cwd=work, check=False)
+        if again.returncode == 0 or "already patched" not in again.stderr:
+            row.problems.append("a second `hotfix.py apply` was not refused")
+        if row.release == first_release_of(row.patch):
+            run([interpreter, hotfix.__file__, "verify"], cwd=work)
+    with timed(row, "patched"):
+        patched = run_pytest(
+            interpreter, tree, work / "patched.xml", env, ours + upstream_files, True
+        )
+    if patched.errors:
+        row.problems.append(f"patched: {patched.errors}")
+    ours_failed = sorted(n for n in patched.failed if group_of(n))
+    ours_passed = [n for n in patched.passed if group_of(n)]
+    row.patched = f"{len(ours_failed)} FAILED" if ours_failed else f"{len(ours_passed)} passed"
+    if ours_failed or not ours_passed:
+        row.problems.append(f"patched: {', '.join(ours_failed) or 'none of our tests ran'}")
+
+    upstream_failed = sorted(n for n in patched.failed if not group_of(n))
+    upstream_total = len([n for n in patched.passed | patched.failed if not group_of(n)])
+    with timed(row, "revert"):
+        run([*cli, "revert"], cwd=work)
+    if upstream_failed:
+        # Only failures the unpatched SDK does not share count against the patch.
+        before = run_pytest(interpreter, tree, work / "upstream.xml", env, upstream_failed, False)
+        new = sorted(set(upstream_failed) - before.failed)
+        if new:
+            row.problems.append(f"upstream tests that fail only with the patch: {new}")
+    row.upstream = f"{upstream_total - len(upstream_failed)}/{upstream_total} passed"
+    if upstream_failed:
+        row.upstream += f" ({len(upstream_failed)} fail unpatched too)"
+    if not upstream_total:
+        row.problems.append("no upstream test ran")
+
+
+def first_release_of(patch: str) -> str:
+    series = hotfix.read_series()
+    numbered = sorted((v for v in series if v != "main"), key=hotfix.version_key)
+    return next((v for v in numbered if series[v].patch == patch), "main")
 
 
 TESTS_PATCH = hotfix.PATCHES / "tests.patch"
@@ -679,7 +752,7 @@ def gates(releases: list[str], python: str) -> int:
     for release in releases:
         work = Path(tempfile.mkdtemp(prefix=f"gates-{release}-", dir=CACHE))
         try:
-            source = release_source(release, work, None)
+            source = release_source(release, work, None, whole=True)
             assert not isinstance(source, str)
             tree = source.tree
             run(["git", "apply", hotfix.PATCHES / hotfix.release_for(release).patch], cwd=tree)

@@ -2,6 +2,7 @@
 
 These cases pass with and without the fix for unsent tool outputs: they guard against a fix that
 simply resends everything after a resume, which the Responses API rejects as duplicate input.
+Every item is built before hydration, so no fresh object can reuse an address freed by it (#2798).
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ def test_hydrate_from_state_skips_outputs_sent_in_an_earlier_turn() -> None:
         _output(agent, "call_FIRST", "first done"),
         ToolCallItem(agent=agent, raw_item=second_call),
     ]
+    rebuilt_items = [
+        ToolCallItem(agent=agent, raw_item=first_call),
+        _output(agent, "call_FIRST", "first done"),
+        ToolCallItem(agent=agent, raw_item=second_call),
+        _output(agent, "call_SECOND", "second done"),
+    ]
     tracker = OpenAIServerConversationTracker(previous_response_id="resp_002")
     tracker.hydrate_from_state(
         original_input="hello",
@@ -61,12 +68,6 @@ def test_hydrate_from_state_skips_outputs_sent_in_an_earlier_turn() -> None:
         model_responses=[first_response, second_response],
     )
 
-    rebuilt_items = [
-        ToolCallItem(agent=agent, raw_item=first_call),
-        _output(agent, "call_FIRST", "first done"),
-        ToolCallItem(agent=agent, raw_item=second_call),
-        _output(agent, "call_SECOND", "second done"),
-    ]
     prepared = tracker.prepare_input("hello", cast(list[RunItem], rebuilt_items))
 
     assert _call_ids_with_output(prepared) == ["call_SECOND"]
@@ -94,6 +95,7 @@ def test_hydrate_from_state_skips_output_items_the_server_put_in_the_latest_resp
         ToolCallItem(agent=agent, raw_item=local_call),
         _output(agent, "call_HOSTED", "answered by the server"),
     ]
+    local_output = _output(agent, "call_LOCAL", "local done")
     tracker = OpenAIServerConversationTracker(previous_response_id="resp_002")
     tracker.hydrate_from_state(
         original_input="hello",
@@ -101,7 +103,7 @@ def test_hydrate_from_state_skips_output_items_the_server_put_in_the_latest_resp
         model_responses=[response],
     )
 
-    generated_items.append(_output(agent, "call_LOCAL", "local done"))
+    generated_items.append(local_output)
     prepared = tracker.prepare_input("hello", cast(list[RunItem], generated_items))
 
     assert _call_ids_with_output(prepared) == ["call_LOCAL"]
@@ -112,6 +114,10 @@ def test_hydrate_from_state_skips_items_with_server_ids_from_the_latest_response
     agent = Agent(name="test")
     call = _function_call("fc_001", "call_DIAG", "run_diagnostic")
     response = ModelResponse(output=[call], usage=Usage(), response_id="resp_002")
+    rebuilt_items = [
+        ToolCallItem(agent=agent, raw_item=call.model_copy()),
+        _output(agent, "call_DIAG", "diagnostic done"),
+    ]
     tracker = OpenAIServerConversationTracker(conversation_id="conv_123")
     tracker.hydrate_from_state(
         original_input="hello",
@@ -119,10 +125,6 @@ def test_hydrate_from_state_skips_items_with_server_ids_from_the_latest_response
         model_responses=[response],
     )
 
-    rebuilt_items = [
-        ToolCallItem(agent=agent, raw_item=call.model_copy()),
-        _output(agent, "call_DIAG", "diagnostic done"),
-    ]
     prepared = tracker.prepare_input("hello", cast(list[RunItem], rebuilt_items))
 
     assert prepared == [
