@@ -150,7 +150,8 @@ def inspect(path: Path, patch: Patch) -> str:
         return "patched"
     raise HotfixError(
         f"{path} has blob {blob[:8]}, which is neither the release's file ({patch.base_blob[:8]}) "
-        f"nor the fixed one ({patch.fixed_blob[:8]}): it was modified locally; nothing changed"
+        f"nor the fixed one ({patch.fixed_blob[:8]}): it was modified locally or belongs to "
+        "another release; nothing changed"
     )
 
 

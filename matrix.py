@@ -57,6 +57,7 @@ PYTEST_FLAGS = (
     "no:cacheprovider",
     "-q",
     "--strict-markers",
+    "--tb=no",
     "-o",
     "addopts=",
     "-o",

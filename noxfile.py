@@ -22,6 +22,13 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
 
 
+@nox.session(tags=["ci"])
+def hotfix(session: nox.Session) -> None:
+    """hotfix.py on a fresh install of 0.13.3: status, apply, verify, revert, refusals."""
+    session.install("openai-agents==0.13.3", "openai==2.26.0", "pytest", "pytest-asyncio")
+    session.run("pytest", "test_hotfix.py", *session.posargs)
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """Our tests on the reported release, 0.13.3: unpatched must fail as expected, patched pass."""
