@@ -109,4 +109,3 @@ def test_patch_for_another_revision_is_refused(installed: Path) -> None:
     assert result.returncode == 1
     assert "another release" in result.stderr
     assert installed.read_bytes() == before
-

@@ -10,11 +10,20 @@ from __future__ import annotations
 import dataclasses
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
-from agents import Agent, OpenAIResponsesModel, RunContextWrapper, Runner, RunState, function_tool
+from agents import (
+    Agent,
+    OpenAIResponsesModel,
+    RunConfig,
+    RunContextWrapper,
+    Runner,
+    RunState,
+    function_tool,
+)
 
 # Read at import: upstream's conftest sets a dummy OPENAI_API_KEY once collection is over.
 BASE_URL = os.environ.get("OPENAI_BASE_URL")
@@ -75,8 +84,19 @@ async def run_diagnostic(wrapper: RunContextWrapper[Ctx], check_name: str) -> st
     return f"Diagnostic '{check_name}' completed. CPU load: 23%, Temp: 72C."
 
 
+# No traces: they would go to api.openai.com even when the model is served elsewhere.
+RUN_CONFIG = RunConfig(tracing_disabled=True)
+
+
 def create_agent() -> Agent[Ctx]:
-    client = AsyncOpenAI(base_url=BASE_URL, api_key=API_KEY or "loopback", max_retries=0)
+    loopback = BASE_URL is not None and urlsplit(BASE_URL).hostname in {"127.0.0.1", "localhost"}
+    client = AsyncOpenAI(
+        base_url=BASE_URL,
+        api_key=API_KEY or "loopback",
+        max_retries=0,
+        # A proxy from the environment must not see loopback traffic.
+        http_client=DefaultAsyncHttpxClient(trust_env=False) if loopback else None,
+    )
     return Agent[Ctx](
         name="IT_Support_Agent",
         instructions=(
@@ -97,6 +117,7 @@ async def test_live_resume_after_rejecting_mixed_parallel_calls_reaches_a_final_
         "Hello, I might need help with cleanup and diagnostics soon.",
         context=Ctx(web_hitl=False),
         max_turns=3,
+        run_config=RUN_CONFIG,
     )
     assert warm_up.last_response_id
 
@@ -108,6 +129,7 @@ async def test_live_resume_after_rejecting_mixed_parallel_calls_reaches_a_final_
             context=Ctx(web_hitl=True),
             max_turns=5,
             previous_response_id=warm_up.last_response_id,
+            run_config=RUN_CONFIG,
         )
         async for _event in attempt.stream_events():
             pass
@@ -129,7 +151,7 @@ async def test_live_resume_after_rejecting_mixed_parallel_calls_reaches_a_final_
     for interruption in state.get_interruptions():
         state.reject(interruption, rejection_message="Not approved.")
 
-    resumed = Runner.run_streamed(agent, state, max_turns=10)
+    resumed = Runner.run_streamed(agent, state, max_turns=10, run_config=RUN_CONFIG)
     async for _event in resumed.stream_events():
         pass
 

@@ -9,18 +9,19 @@ against a strict stand-in for the API on 127.0.0.1.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any, Literal
 
 import pytest
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
-from agents import Agent, OpenAIResponsesModel, Runner, RunState, function_tool
+from agents import Agent, OpenAIResponsesModel, RunConfig, Runner, RunState, function_tool
 
 from .utils.fake_responses_api import FakeResponsesAPI, message
 
 Decision = Literal["reject", "approve", "mixed"]
-DIAGNOSTIC_OUTPUT = "Diagnostic 'thermal' completed. CPU load: 23%, Temp: 72C."
+REJECTION = "The operator did not approve this cleanup."
 
 
 def call(call_id: str, name: str, arguments: str) -> dict[str, Any]:
@@ -44,6 +45,10 @@ def api() -> Iterator[FakeResponsesAPI]:
         yield server
 
 
+def diagnostic_output(check_name: str) -> str:
+    return f"Diagnostic '{check_name}' completed. CPU load: 23%, Temp: 72C."
+
+
 def make_agent(api: FakeResponsesAPI, ran: list[str]) -> Agent[Any]:
     @function_tool(needs_approval=True)
     def run_cleanup(target: str) -> str:
@@ -63,9 +68,14 @@ def make_agent(api: FakeResponsesAPI, ran: list[str]) -> Agent[Any]:
             check_name: The diagnostic to run, e.g. "thermal".
         """
         ran.append(f"run_diagnostic:{check_name}")
-        return f"Diagnostic '{check_name}' completed. CPU load: 23%, Temp: 72C."
+        return diagnostic_output(check_name)
 
-    client = AsyncOpenAI(base_url=api.base_url, api_key="test", max_retries=0)
+    client = AsyncOpenAI(
+        base_url=api.base_url,
+        api_key="test",
+        max_retries=0,
+        http_client=DefaultAsyncHttpxClient(trust_env=False),  # no proxy for loopback
+    )
     return Agent(
         name="it_support",
         instructions="Call every requested tool in one parallel batch.",
@@ -75,23 +85,25 @@ def make_agent(api: FakeResponsesAPI, ran: list[str]) -> Agent[Any]:
 
 
 async def run(agent: Agent[Any], input: Any, *, streamed: bool, **kwargs: Any) -> Any:
+    run_config = RunConfig(tracing_disabled=True)
     if not streamed:
-        return await Runner.run(agent, input, **kwargs)
-    result = Runner.run_streamed(agent, input, **kwargs)
+        return await Runner.run(agent, input, run_config=run_config, **kwargs)
+    result = Runner.run_streamed(agent, input, run_config=run_config, **kwargs)
     async for _ in result.stream_events():
         pass
     return result
 
 
 async def decide_and_resume(
-    agent: Agent[Any], result: Any, decision: Decision, *, streamed: bool
+    agent: Agent[Any], result: Any, approve: set[str], *, streamed: bool
 ) -> Any:
+    """Serialise the interrupted run, restore it, approve the given call ids, reject the rest."""
     state = await RunState.from_string(agent, result.to_state().to_string())
-    for index, interruption in enumerate(state.get_interruptions()):
-        if decision == "approve" or (decision == "mixed" and index == 0):
+    for interruption in state.get_interruptions():
+        if interruption.call_id in approve:
             state.approve(interruption)
         else:
-            state.reject(interruption)
+            state.reject(interruption, rejection_message=REJECTION)
     return await run(agent, state, streamed=streamed)
 
 
@@ -101,24 +113,37 @@ async def start(
     """Open the conversation the way the report does, then run until the first interruption."""
     if mode == "previous_response_id":
         api.add_turns([message("Hello! How can I help?")])
-        warm_up = await Runner.run(agent, "Hello, I may need cleanup and diagnostics soon.")
+        warm_up = await run(
+            agent, "Hello, I may need cleanup and diagnostics soon.", streamed=False
+        )
+        assert warm_up.last_response_id
         conversation: dict[str, Any] = {"previous_response_id": warm_up.last_response_id}
     else:
         conversation = {"conversation_id": "conv_hitl_resume"}
     api.add_turns(*turns)
-    return await run(
+    result = await run(
         agent,
         "Clean up temp_files and winsxs_cache and run a thermal diagnostic.",
         streamed=streamed,
         **conversation,
     )
+    assert [item.call_id for item in result.interruptions] == ["call_CLEANUP1", "call_CLEANUP2"]
+    return result
 
 
-def assert_every_call_answered_once(api: FakeResponsesAPI) -> None:
-    outputs = api.outputs_by_call_id()
+def assert_every_call_answered_once(api: FakeResponsesAPI, last_response_id: str | None) -> None:
+    """No request was refused, and each call was answered once, by request and in the context."""
     assert api.rejections == []
-    assert sorted(outputs) == sorted(api.call_ids())
-    assert all(len(texts) == 1 for texts in outputs.values()), outputs
+    assert len(api.requests) == len(api.accepted)
+    calls = api.call_ids()
+    outputs = api.outputs_by_call_id()
+    assert {call_id: len(texts) for call_id, texts in outputs.items()} == dict.fromkeys(calls, 1)
+    assert last_response_id is not None
+    context = api.contexts[last_response_id]
+    answered = Counter(
+        item["call_id"] for item in context if item.get("type") == "function_call_output"
+    )
+    assert answered == Counter(calls)
 
 
 @pytest.mark.allow_call_model_methods
@@ -130,31 +155,35 @@ async def test_resume_after_mixed_parallel_calls_delivers_every_tool_output(
 ) -> None:
     ran: list[str] = []
     agent = make_agent(api, ran)
+    approved = {
+        "reject": set(),
+        "approve": {"call_CLEANUP1", "call_CLEANUP2"},
+        "mixed": {"call_CLEANUP1"},
+    }[decision]
 
     result = await start(api, agent, mode, [MIXED_BATCH, [message("Done.")]], streamed=streamed)
-    assert [item.name for item in result.interruptions] == ["run_cleanup", "run_cleanup"]
     assert ran == ["run_diagnostic:thermal"]
 
-    resumed = await decide_and_resume(agent, result, decision, streamed=streamed)
+    resumed = await decide_and_resume(agent, result, approved, streamed=streamed)
 
     assert resumed.final_output == "Done."
-    assert_every_call_answered_once(api)
+    assert resumed.interruptions == []
+    assert_every_call_answered_once(api, resumed.last_response_id)
     outputs = api.outputs_by_call_id()
-    assert outputs["call_DIAG"] == [DIAGNOSTIC_OUTPUT]
-    approved = {"reject": [], "approve": ["temp_files", "winsxs_cache"], "mixed": ["temp_files"]}
-    assert ran == ["run_diagnostic:thermal"] + [f"run_cleanup:{t}" for t in approved[decision]]
-    for call_id, target in [("call_CLEANUP1", "temp_files"), ("call_CLEANUP2", "winsxs_cache")]:
-        expected = f"Cleaned up {target}" if target in approved[decision] else None
-        if expected:
-            assert outputs[call_id] == [expected]
-        else:
-            assert outputs[call_id] != [f"Cleaned up {target}"]
+    assert outputs["call_DIAG"] == [diagnostic_output("thermal")]
+    targets = {"call_CLEANUP1": "temp_files", "call_CLEANUP2": "winsxs_cache"}
+    assert ran == ["run_diagnostic:thermal"] + [
+        f"run_cleanup:{target}" for call_id, target in targets.items() if call_id in approved
+    ]
+    for call_id, target in targets.items():
+        expected = f"Cleaned up {target}" if call_id in approved else REJECTION
+        assert outputs[call_id] == [expected]
 
 
 @pytest.mark.allow_call_model_methods
 @pytest.mark.parametrize("streamed", [False, True], ids=["run", "run_streamed"])
 @pytest.mark.parametrize("mode", ["previous_response_id", "conversation_id"])
-async def test_resume_survives_a_second_mixed_interruption_in_the_next_turn(
+async def test_resume_delivers_every_tool_output_after_a_second_mixed_interruption(
     api: FakeResponsesAPI, streamed: bool, mode: str
 ) -> None:
     ran: list[str] = []
@@ -162,18 +191,23 @@ async def test_resume_survives_a_second_mixed_interruption_in_the_next_turn(
 
     turns = [MIXED_BATCH, SECOND_BATCH, [message("Done.")]]
     first = await start(api, agent, mode, turns, streamed=streamed)
-    second = await decide_and_resume(agent, first, "approve", streamed=streamed)
-    assert [item.name for item in second.interruptions] == ["run_cleanup"]
-    resumed = await decide_and_resume(agent, second, "reject", streamed=streamed)
+    second = await decide_and_resume(
+        agent, first, {"call_CLEANUP1", "call_CLEANUP2"}, streamed=streamed
+    )
+    assert [item.call_id for item in second.interruptions] == ["call_CLEANUP3"]
+    assert ran[-1] == "run_diagnostic:disk"
+    resumed = await decide_and_resume(agent, second, set(), streamed=streamed)
 
     assert resumed.final_output == "Done."
-    assert_every_call_answered_once(api)
+    assert resumed.interruptions == []
+    assert_every_call_answered_once(api, resumed.last_response_id)
     assert ran == [
         "run_diagnostic:thermal",
         "run_cleanup:temp_files",
         "run_cleanup:winsxs_cache",
         "run_diagnostic:disk",
     ]
-    assert api.outputs_by_call_id()["call_DIAG2"] == [
-        "Diagnostic 'disk' completed. CPU load: 23%, Temp: 72C."
-    ]
+    outputs = api.outputs_by_call_id()
+    assert outputs["call_DIAG"] == [diagnostic_output("thermal")]
+    assert outputs["call_DIAG2"] == [diagnostic_output("disk")]
+    assert outputs["call_CLEANUP3"] == [REJECTION]

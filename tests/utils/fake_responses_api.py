@@ -7,60 +7,76 @@ The model is scripted: each request takes the next list of output items from ``s
 a callable for them.
 
 Run as ``python -m tests.utils.fake_responses_api`` it serves the scenario of the report's live
-reproduction, prints its base URL on one line, and stops when its standard input closes.
+reproduction, prints its base URL on one line, and stops when its standard input closes or it
+receives SIGTERM.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import signal
 import sys
 import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import FrameType
 from typing import Any
 
 Item = dict[str, Any]
 Script = Callable[[dict[str, Any]], list[Item]]
 
+HOST = "127.0.0.1"
+ROUTES = {"/v1/responses", "/responses"}
+
 
 class RequestRejected(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, param: str | None = "input") -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.param = param
 
 
 class FakeResponsesAPI:
-    """Serve ``POST /v1/responses`` on an OS-chosen loopback port until ``stop()``."""
+    """Serve ``POST /v1/responses`` on an OS-chosen loopback port until ``stop()``.
+
+    ``requests`` holds every request body received, ``accepted`` the ones answered with a
+    response, ``rejections`` the error message of every other one. ``contexts`` maps each
+    response id to the full context the model saw plus its output; ``conversations`` maps each
+    conversation id to its items. An unknown conversation id is an empty conversation.
+    """
 
     def __init__(self, script: list[list[Item]] | Script) -> None:
         self.script = script
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self.requests: list[dict[str, Any]] = []
+        self.accepted: list[dict[str, Any]] = []
+        self.rejections: list[str] = []
         self.contexts: dict[str, list[Item]] = {}
         self.conversations: dict[str, list[Item]] = {}
-        self.requests: list[dict[str, Any]] = []
-        self.rejections: list[str] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        # Binds the socket now, so base_url is usable as soon as the object exists.
+        self._server = ThreadingHTTPServer((HOST, 0), self._handler())
+        self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{HOST}:{self._server.server_port}/v1"
 
     def start(self) -> FakeResponsesAPI:
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join()
         self._server.server_close()
-        self._thread.join()
 
     def __enter__(self) -> FakeResponsesAPI:
         return self.start()
@@ -71,15 +87,16 @@ class FakeResponsesAPI:
     def add_turns(self, *turns: list[Item]) -> None:
         """Queue the model's next outputs: one list of output items per request."""
         assert isinstance(self.script, list), "this stand-in follows a callable script"
-        self.script.extend(turns)
+        with self._lock:
+            self.script.extend(turns)
 
-    def outputs_by_call_id(self) -> dict[str, list[str]]:
+    def outputs_by_call_id(self) -> dict[str, list[Any]]:
         """Every function_call_output the server accepted, by call id, across all requests."""
-        outputs: dict[str, list[str]] = {}
-        for request in self.requests:
+        outputs: dict[str, list[Any]] = {}
+        for request in self.accepted:
             for item in _input_items(request):
                 if item.get("type") == "function_call_output":
-                    outputs.setdefault(item["call_id"], []).append(str(item.get("output")))
+                    outputs.setdefault(item["call_id"], []).append(item.get("output"))
         return outputs
 
     def call_ids(self) -> list[str]:
@@ -96,32 +113,44 @@ class FakeResponsesAPI:
 
     def _respond(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
-            context = self._inherited_context(body)
-            new_input = _input_items(body)
-            _check_tool_outputs(context, new_input)
-            if isinstance(self.script, list):
-                if not self.script:
-                    raise RequestRejected("the scripted model has no more turns", status=500)
-                output = self.script.pop(0)
-            else:
-                output = self.script(body)
-            output = [self._with_ids(item) for item in output]
+            self.requests.append(body)
+            try:
+                context = self._inherited_context(body)
+                new_input = _input_items(body)
+                _check_input(context, new_input)
+                output = [self._with_ids(item) for item in self._next_turn(body)]
+            except RequestRejected as rejection:
+                self.rejections.append(rejection.message)
+                raise
             response_id = f"resp_{next(self._ids):04d}"
             self.contexts[response_id] = context + new_input + output
             conversation = _conversation_id(body)
             if conversation is not None:
                 self.conversations.setdefault(conversation, []).extend(new_input + output)
-            self.requests.append(body)
+            self.accepted.append(body)
             return _response(response_id, body, output)
+
+    def _next_turn(self, body: dict[str, Any]) -> list[Item]:
+        if callable(self.script):
+            return self.script(body)
+        if not self.script:
+            raise RequestRejected("the scripted model has no more turns", status=500, param=None)
+        return self.script.pop(0)
 
     def _inherited_context(self, body: dict[str, Any]) -> list[Item]:
         previous = body.get("previous_response_id")
         conversation = _conversation_id(body)
         if previous is not None and conversation is not None:
-            raise RequestRejected("previous_response_id cannot be used with conversation")
+            raise RequestRejected(
+                "Mutually exclusive parameters: 'previous_response_id' and 'conversation'.",
+                param="previous_response_id",
+            )
         if previous is not None:
             if previous not in self.contexts:
-                raise RequestRejected(f"Previous response with id '{previous}' not found.")
+                raise RequestRejected(
+                    f"Previous response with id '{previous}' not found.",
+                    param="previous_response_id",
+                )
             return list(self.contexts[previous])
         if conversation is not None:
             return list(self.conversations.get(conversation, []))
@@ -135,6 +164,7 @@ class FakeResponsesAPI:
             item.setdefault("call_id", f"call_{next(self._ids):04d}")
         elif item["type"] == "message":
             item.setdefault("id", f"msg_{next(self._ids):04d}")
+            item.setdefault("role", "assistant")
         return item
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -142,21 +172,33 @@ class FakeResponsesAPI:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                if self.path.split("?")[0].rstrip("/") not in ROUTES:
+                    self._send_json(404, _error(f"Unknown route: POST {self.path}", None))
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
-                if self.path.rstrip("/") not in {"/v1/responses", "/responses"}:
-                    self._send_json(404, _error(f"no route for {self.path}"))
+                try:
+                    body = json.loads(self.rfile.read(length) or b"{}")
+                except ValueError:
+                    self._send_json(400, _error("The request body is not valid JSON.", None))
                     return
                 try:
                     response = api._respond(body)
                 except RequestRejected as rejection:
-                    api.rejections.append(rejection.message)
-                    self._send_json(rejection.status, _error(rejection.message))
+                    self._send_json(rejection.status, _error(rejection.message, rejection.param))
+                    return
+                except Exception as error:  # a broken script or request: answer, don't hang up
+                    api.rejections.append(f"stand-in error: {error!r}")
+                    self._send_json(500, _error(f"stand-in error: {error!r}", None))
                     return
                 if body.get("stream"):
                     self._send_events(response)
                 else:
                     self._send_json(200, response)
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                self._send_json(404, _error(f"Unknown route: GET {self.path}", None))
+
+            do_DELETE = do_GET
 
             def _send_json(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()
@@ -167,26 +209,12 @@ class FakeResponsesAPI:
                 self.wfile.write(data)
 
             def _send_events(self, response: dict[str, Any]) -> None:
+                # HTTP/1.0 without Content-Length: the stream ends when the connection closes.
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
                 self.end_headers()
-                sequence = itertools.count()
-                in_progress = {**response, "status": "in_progress", "output": []}
-                events: list[dict[str, Any]] = [
-                    {"type": "response.created", "response": in_progress}
-                ]
-                for index, item in enumerate(response["output"]):
-                    for kind in ("added", "done"):
-                        events.append(
-                            {
-                                "type": f"response.output_item.{kind}",
-                                "output_index": index,
-                                "item": item,
-                            }
-                        )
-                events.append({"type": "response.completed", "response": response})
-                for event in events:
-                    event["sequence_number"] = next(sequence)
+                for event in _events(response):
                     self.wfile.write(
                         f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode()
                     )
@@ -196,6 +224,17 @@ class FakeResponsesAPI:
                 pass
 
         return Handler
+
+
+def _events(response: dict[str, Any]) -> list[dict[str, Any]]:
+    """The server-sent events of a streamed response, numbered in order."""
+    in_progress = {**response, "status": "in_progress", "output": [], "usage": None}
+    events: list[dict[str, Any]] = [{"type": "response.created", "response": in_progress}]
+    for index, item in enumerate(response["output"]):
+        events.append({"type": "response.output_item.added", "output_index": index, "item": item})
+        events.append({"type": "response.output_item.done", "output_index": index, "item": item})
+    events.append({"type": "response.completed", "response": response})
+    return [{**event, "sequence_number": number} for number, event in enumerate(events)]
 
 
 def _conversation_id(body: dict[str, Any]) -> str | None:
@@ -214,17 +253,24 @@ def _input_items(body: dict[str, Any]) -> list[Item]:
     return [item if "type" in item else {"type": "message", **item} for item in value]
 
 
-def _check_tool_outputs(context: list[Item], new_input: list[Item]) -> None:
+def _check_input(context: list[Item], new_input: list[Item]) -> None:
     """Reject input the way the Responses API does: every call answered, and only once."""
     seen_ids = {item["id"] for item in context if item.get("id")}
     for item in new_input:
-        if item.get("id") in seen_ids:
+        if item.get("id") and item["id"] in seen_ids:
             raise RequestRejected(f"Duplicate item found with id {item['id']}.")
-    calls = [item["call_id"] for item in context + new_input if item.get("type") == "function_call"]
+        if item.get("id"):
+            seen_ids.add(item["id"])
+    items = context + new_input
+    for item in items:
+        if item.get("type") in {"function_call", "function_call_output"}:
+            if not isinstance(item.get("call_id"), str):
+                raise RequestRejected(f"Missing required parameter: call_id of {item['type']}.")
+    calls = [item["call_id"] for item in items if item.get("type") == "function_call"]
     answered: dict[str, int] = {}
-    for item in context + new_input:
+    for item in items:
         if item.get("type") == "function_call_output":
-            call_id = item.get("call_id")
+            call_id = item["call_id"]
             if call_id not in calls:
                 raise RequestRejected(
                     f"No tool call found for function call output with call_id {call_id}."
@@ -237,29 +283,35 @@ def _check_tool_outputs(context: list[Item], new_input: list[Item]) -> None:
             raise RequestRejected(f"No tool output found for function call {call_id}.")
 
 
-def _error(message: str) -> dict[str, Any]:
+def _error(message: str, param: str | None) -> dict[str, Any]:
     return {
         "error": {
             "message": message,
             "type": "invalid_request_error",
-            "param": "input",
+            "param": param,
             "code": None,
         }
     }
 
 
 def _response(response_id: str, body: dict[str, Any], output: list[Item]) -> dict[str, Any]:
+    """A response object that validates as ``openai.types.responses.Response`` (openai 2 and 3)."""
+    conversation = _conversation_id(body)
     return {
         "id": response_id,
         "object": "response",
         "created_at": int(time.time()),
-        "model": body.get("model", "gpt-4.1-mini"),
+        "model": body.get("model") or "gpt-4.1-mini",
         "status": "completed",
+        "error": None,
+        "incomplete_details": None,
+        "instructions": body.get("instructions"),
         "output": output,
-        "parallel_tool_calls": True,
+        "parallel_tool_calls": body.get("parallel_tool_calls", True) is not False,
         "tool_choice": body.get("tool_choice") or "auto",
         "tools": body.get("tools") or [],
         "previous_response_id": body.get("previous_response_id"),
+        "conversation": {"id": conversation} if conversation else None,
         "usage": {
             "input_tokens": 1,
             "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
@@ -288,7 +340,7 @@ def message(text: str) -> Item:
 
 
 def report_scenario(body: dict[str, Any]) -> list[Item]:
-    """Greet, answer a request for work with the mixed parallel batch, then summarise."""
+    """Greet, answer the request for parallel work with the mixed batch, then summarise."""
     items = _input_items(body)
     if any(item.get("type") == "function_call_output" for item in items):
         return [message("All requested operations have been handled.")]
@@ -297,10 +349,18 @@ def report_scenario(body: dict[str, Any]) -> list[Item]:
     return [message("Hello! Tell me what to clean up or diagnose.")]
 
 
+def _stop_on_signal(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     with FakeResponsesAPI(report_scenario) as api:
         print(api.base_url, flush=True)
-        sys.stdin.read()
+        try:
+            sys.stdin.read()  # serve until standard input closes
+        except KeyboardInterrupt:
+            pass
 
 
 if __name__ == "__main__":
