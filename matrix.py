@@ -62,6 +62,9 @@ PYTEST_FLAGS = (
     "addopts=",
     "-o",
     "junit_family=xunit1",
+    # As in upstream's CI, where inline-snapshot disables itself: snapshot(x) is then plain x, and
+    # the plugin does not re-parse every test file at the end of each run (about 1.5 s).
+    "--inline-snapshot=disable",
 )
 _print_lock = threading.Lock()
 
@@ -269,20 +272,14 @@ def upstream_test_files(tree: Path) -> list[str]:
     return [f for f in dict.fromkeys(files) if f not in our_test_files()]
 
 
-def run_pytest(
-    interpreter: Path, tree: Path, report: Path, env: dict, targets: list[str], select: bool
-) -> Outcome:
-    """Run pytest from the prepared tree and read the outcome of each test from JUnit XML."""
+def run_pytest(server: PytestServer, report: Path, targets: list[str], select: bool) -> Outcome:
+    """Run pytest in the release's environment and read each test's outcome from JUnit XML."""
     selection = ["-k", UPSTREAM_SELECTION] if select else []
-    result = run(
-        [interpreter, "-m", "pytest", *PYTEST_FLAGS, *selection, f"--junitxml={report}", *targets],
-        cwd=tree,
-        env=env,
-        check=False,
-    )
-    if result.returncode not in (0, 1) or not report.exists():
-        tail = (result.stdout + result.stderr).strip().splitlines()[-3:]
-        return Outcome(set(), set(), f"pytest exited {result.returncode}: {' / '.join(tail)}")
+    log = report.with_suffix(".log")
+    returncode = server.pytest([*PYTEST_FLAGS, *selection, f"--junitxml={report}", *targets], log)
+    if returncode not in (0, 1) or not report.exists():
+        tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
+        return Outcome(set(), set(), f"pytest exited {returncode}: {' / '.join(tail)}")
     failed, passed = set(), set()
     for case in ElementTree.parse(report).iter("testcase"):
         path = case.get("file") or ""
@@ -315,6 +312,79 @@ def failing_groups(outcome: Outcome) -> tuple[list[str], list[str]]:
             if passed:
                 partial.append(f"{group} {len(failed)}/{len(failed) + len(passed)} failed")
     return failing, partial
+
+
+# ---------------------------------------------------------------- pytest runs
+
+
+# Imported once per environment by the pytest server; the SDK itself is not among them.
+PRELOAD = ("openai", "pydantic", "httpx", "mcp", "griffe", "pytest", "pytest_asyncio")
+
+
+class PytestServer:
+    """Forks each pytest run from one process per release that has imported the SDK's
+    dependencies and pytest already. Each run imports `agents` afresh from disk, so it sees the
+    file as patched or unpatched at that moment; only the shared start-up cost is paid once.
+    """
+
+    def __init__(self, interpreter: Path, tree: Path, env: dict):
+        self.process = subprocess.Popen(
+            [interpreter, __file__, "pytest-server"],
+            cwd=tree,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def pytest(self, args: list[str], log: Path) -> int:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps({"args": args, "log": str(log)}) + "\n")
+        self.process.stdin.flush()
+        reply = self.process.stdout.readline()
+        if not reply:
+            raise MatrixError("the pytest server in the release's environment exited")
+        return int(reply)
+
+    def __enter__(self) -> PytestServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.process.stdin:
+            self.process.stdin.close()
+        self.process.wait()
+
+
+def serve_pytest() -> int:
+    """The server's side: one JSON request per line in, one exit code per line out."""
+    import gc
+    import importlib
+
+    sys.path[0] = os.getcwd()  # as `python -m pytest` would have it, not this file's folder
+    import pytest
+
+    for name in PRELOAD:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    # Keep what is shared out of the children's garbage collections (pytest runs several).
+    gc.freeze()
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            code = 3
+            try:
+                log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+                os.dup2(log, 1)
+                os.dup2(log, 2)
+                code = int(pytest.main(request["args"]))
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        print(os.waitstatus_to_exitcode(status), flush=True)
+    return 0
 
 
 # ---------------------------------------------------------------- stand-in for the live test
@@ -490,7 +560,10 @@ def check_release(release: str, *, python: str, upstream: Path | None, keep: boo
         with StandIn(interpreter, tree) as standin:
             env = {**os.environ, "OPENAI_BASE_URL": standin.url, "OPENAI_API_KEY": "loopback"}
             env.pop("PYTHONPATH", None)
-            check_tests(row, interpreter, tree, work, env)
+            # Reused environments then import from bytecode instead of compiling every time.
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            with PytestServer(interpreter, tree, env) as server:
+                check_tests(row, interpreter, tree, server, work)
         row.ok = not row.problems
     except (MatrixError, hotfix.HotfixError) as error:
         row.problems.append(str(error))
@@ -501,13 +574,13 @@ def check_release(release: str, *, python: str, upstream: Path | None, keep: boo
     return row
 
 
-def check_tests(row: Row, interpreter: Path, tree: Path, work: Path, env: dict) -> None:
+def check_tests(row: Row, interpreter: Path, tree: Path, server: PytestServer, work: Path) -> None:
     """Ours unpatched, patch, ours and upstream's patched, and upstream's unpatched if needed."""
     ours = our_test_files()
     upstream_files = upstream_test_files(tree)
     cli = [interpreter, hotfix.__file__, "--version", row.release]
     with timed(row, "unpatched"):
-        unpatched = run_pytest(interpreter, tree, work / "unpatched.xml", env, ours, False)
+        unpatched = run_pytest(server, work / "unpatched.xml", ours, False)
     row.unpatched, partial = failing_groups(unpatched)
     if unpatched.errors:
         row.problems.append(f"unpatched: {unpatched.errors}")
@@ -524,9 +597,7 @@ def check_tests(row: Row, interpreter: Path, tree: Path, work: Path, env: dict) 
         if again.returncode == 0 or "already patched" not in again.stderr:
             row.problems.append("a second `hotfix.py apply` was not refused")
     with timed(row, "patched"):
-        patched = run_pytest(
-            interpreter, tree, work / "patched.xml", env, ours + upstream_files, True
-        )
+        patched = run_pytest(server, work / "patched.xml", ours + upstream_files, True)
     if patched.errors:
         row.problems.append(f"patched: {patched.errors}")
     ours_failed = sorted(n for n in patched.failed if group_of(n))
@@ -541,7 +612,7 @@ def check_tests(row: Row, interpreter: Path, tree: Path, work: Path, env: dict) 
         run([*cli, "revert"], cwd=work)
     if upstream_failed:
         # Only failures the unpatched SDK does not share count against the patch.
-        before = run_pytest(interpreter, tree, work / "upstream.xml", env, upstream_failed, False)
+        before = run_pytest(server, work / "upstream.xml", upstream_failed, False)
         new = sorted(set(upstream_failed) - before.failed)
         if new:
             row.problems.append(f"upstream tests that fail only with the patch: {new}")
@@ -812,7 +883,9 @@ def run_matrix(argv: list[str]) -> int:
     parser.add_argument("--full", action="store_true", help="every release in patches/series")
     parser.add_argument("--upstream", type=Path, help="local upstream checkout to use as main")
     parser.add_argument("--python", default=sys.executable, help="interpreter for the envs")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    # One more job than cores: a release's runs also wait on loopback HTTP and upstream's retry
+    # sleeps (warm full range on 2 cores: 369 s with 2 jobs, 308 s with 3).
+    parser.add_argument("--jobs", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument("--keep", action="store_true", help="keep each release's work dir")
     args = parser.parse_args(argv)
     if args.upstream is not None and not (args.upstream / "src" / hotfix.MODULE).is_file():
@@ -823,11 +896,13 @@ def run_matrix(argv: list[str]) -> int:
     started = time.monotonic()
     rows: dict[str, Row] = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        # Newest first: they run the most upstream tests, so the slowest start first and the last
+        # wave of jobs is short.
         futures = [
             pool.submit(
                 check_release, r, python=args.python, upstream=args.upstream, keep=args.keep
             )
-            for r in releases
+            for r in reversed(releases)
         ]
         for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
             row = future.result()
@@ -859,6 +934,8 @@ def run_matrix(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv == ["pytest-server"]:
+        return serve_pytest()
     CACHE.mkdir(parents=True, exist_ok=True)
     try:
         if argv[:1] == ["tests-patch"]:
