@@ -234,7 +234,9 @@ def make_env(
     interpreter, pins and wheel are unchanged and its module is still the release's own.
     """
     interpreter = where / "bin" / "python"
-    stamp = f"{python}\n{package.resolve()}\n{requirements.read_text()}"
+    # The real interpreter, so that nox's per-session virtualenvs share the same environments.
+    base = os.path.realpath(shutil.which(python) or python)
+    stamp = f"{base}\n{package.resolve()}\n{requirements.read_text()}"
     modules = list(where.glob(f"lib/python*/site-packages/{hotfix.MODULE}"))
     stamp_file = where / "stamp"
     if patch and modules and stamp_file.is_file() and stamp_file.read_text() == stamp:
