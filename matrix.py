@@ -319,8 +319,8 @@ def failing_groups(outcome: Outcome) -> tuple[list[str], list[str]]:
 # ---------------------------------------------------------------- pytest runs
 
 
-# Imported once per environment by the pytest server; the SDK itself is not among them.
-PRELOAD = ("openai", "pydantic", "httpx", "mcp", "griffe", "pytest", "pytest_asyncio")
+# Imported once per environment by the pytest server, besides pytest; the SDK is not among them.
+PRELOAD = ("openai", "pydantic", "httpx", "mcp", "griffe", "pytest_asyncio")
 
 
 class PytestServer:
@@ -887,7 +887,7 @@ def run_matrix(argv: list[str]) -> int:
     parser.add_argument("--python", default=sys.executable, help="interpreter for the envs")
     # Three jobs per core: much of a release's time is spent waiting (loopback HTTP, upstream's
     # retry back-offs, subprocesses). Warm full range on 2 cores: 306 s with 2 jobs, 250 s with 3,
-    # 222 s with 4, 199 s with 6, against about 190 s of CPU time per core.
+    # 222 s with 4, 199 s with 6; its CPU time, about 380 s, puts the floor near 190 s.
     parser.add_argument("--jobs", type=int, default=3 * (os.cpu_count() or 1))
     parser.add_argument("--keep", action="store_true", help="keep each release's work dir")
     args = parser.parse_args(argv)
