@@ -24,10 +24,13 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PATCHES = Path(__file__).resolve().parent / "patches"
 SERIES = PATCHES / "series"
 MODULE = "agents/run_internal/oai_conversation.py"
+PLAIN_TOOL = "a tool that needs no approval"
+MISSING_TOOL = "a call to a tool that does not exist"
 HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
@@ -204,9 +207,10 @@ def revert(version: str, path: Path, patch: Patch) -> str:
 
 
 def verify() -> str:
-    """Replay the report's deterministic scenario against the imported SDK."""
+    """Replay the report's scenario against the imported SDK: through Runner, then the tracker."""
     try:
-        return _replay_report_scenario()
+        failures = [failure for failure in _replay_through_runner() if failure]
+        tracker = _replay_report_scenario()
     except HotfixError:
         raise
     except Exception as error:
@@ -217,6 +221,91 @@ def verify() -> str:
             f"verify could not build the scenario ({summary}); this environment's openai "
             f"{openai.__version__} may be newer than the installed openai-agents supports"
         ) from None
+    if failures:
+        raise HotfixError("verify FAILED through Runner.run: " + "; ".join(failures))
+    if tracker:
+        raise HotfixError(
+            f"verify FAILED at the tracker: {tracker}; Runner.run resumed the report's scenarios "
+            "on this release, so only callers of hydrate_from_state() are hit"
+        )
+    return (
+        "verify ok: resumed HITL runs (Runner.run over loopback HTTP, previous_response_id) "
+        "send every output produced before the interruption, and so does the tracker"
+    )
+
+
+def _replay_through_runner() -> list[str]:
+    """Resume the report's run through Runner against the loopback stand-in in tests/utils."""
+    import asyncio
+    import logging
+
+    from agents import RunConfig
+
+    # The SDK logs every refused request; the verdict below already says what was refused.
+    logging.getLogger("openai.agents").setLevel(logging.CRITICAL)
+
+    path = PATCHES.parent / "tests" / "utils" / "fake_responses_api.py"
+    spec = importlib.util.spec_from_file_location("_hotfix_fake_responses_api", path)
+    if spec is None or spec.loader is None:
+        raise HotfixError(f"{path} is missing; run hotfix.py from a full checkout")
+    stand_in = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stand_in)
+    scenarios = [PLAIN_TOOL]
+    # Releases with tool_not_found_behavior answer a call to an unknown tool locally as well.
+    if "tool_not_found_behavior" in getattr(RunConfig, "__dataclass_fields__", {}):
+        scenarios.append(MISSING_TOOL)
+    return [asyncio.run(_resume(stand_in, scenario)) for scenario in scenarios]
+
+
+async def _resume(stand_in: Any, scenario: str) -> str:
+    from openai import AsyncOpenAI, BadRequestError, DefaultAsyncHttpxClient
+
+    from agents import Agent, OpenAIResponsesModel, RunConfig, Runner, RunState, function_tool
+
+    @function_tool(needs_approval=True)
+    def run_cleanup(target: str) -> str:
+        return f"Cleaned up {target}"
+
+    @function_tool
+    def run_diagnostic(check_name: str) -> str:
+        return f"Diagnostic {check_name} completed."
+
+    def call(call_id: str, name: str, arguments: str) -> dict[str, Any]:
+        return {"type": "function_call", "call_id": call_id, "name": name, "arguments": arguments}
+
+    gated = call("call_GATED", "run_cleanup", '{"target": "temp_files"}')
+    options: dict[str, Any] = {}
+    if scenario == MISSING_TOOL:
+        local = call("call_MISSING", "run_defrag", "{}")
+        options["tool_not_found_behavior"] = "return_error_to_model"
+    else:
+        local = call("call_PLAIN", "run_diagnostic", '{"check_name": "thermal"}')
+    script = [[stand_in.message("Hello.")], [gated, local], [stand_in.message("Done.")]]
+    config = RunConfig(tracing_disabled=True, **options)
+    with stand_in.FakeResponsesAPI(script) as api:
+        client = AsyncOpenAI(
+            base_url=api.base_url,
+            api_key="verify",
+            max_retries=0,
+            http_client=DefaultAsyncHttpxClient(trust_env=False),
+        )
+        model = OpenAIResponsesModel(model="gpt-4.1-mini", openai_client=client)
+        agent: Agent = Agent(name="verify", model=model, tools=[run_cleanup, run_diagnostic])
+        first = await Runner.run(agent, "Hello.", run_config=config)
+        interrupted = await Runner.run(
+            agent,
+            "Clean up and diagnose.",
+            run_config=config,
+            previous_response_id=first.last_response_id,
+        )
+        state = await RunState.from_string(agent, interrupted.to_state().to_string())
+        for interruption in state.get_interruptions():
+            state.reject(interruption)
+        try:
+            await Runner.run(agent, state, run_config=config)
+        except BadRequestError as error:
+            return f"with {scenario} next to a gated one: {error}"
+    return ""
 
 
 def _replay_report_scenario() -> str:
@@ -264,11 +353,11 @@ def _replay_report_scenario() -> str:
     )
     sent = sorted(item["call_id"] for item in prepared if isinstance(item, dict))  # type: ignore[index]
     if sent != ["call_GATED", "call_PLAIN"]:
-        raise HotfixError(
-            f"verify FAILED: a resumed run would send outputs for {sent}, not for both calls; "
-            "the API would answer 400 'No tool output found for function call call_PLAIN'"
+        return (
+            f"a resumed run would send outputs for {sent}, not for both calls, and the API "
+            "would answer 400 'No tool output found for function call call_PLAIN'"
         )
-    return "verify ok: a resumed HITL run sends the output of the tool that ran before approval"
+    return ""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,17 +1,25 @@
-"""Sessions that check the oai_conversation.py fix; the logic lives in matrix.py."""
+"""Sessions that check the oai_conversation.py fix; the logic lives in the matrix package."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import nox
+
+sys.path.insert(0, str(Path(__file__).parent))
+from hotfix import read_series  # noqa: E402
 
 nox.needs_version = ">=2024.4.15"
 nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["lint", "matrix"]
 nox.options.error_on_missing_interpreters = True
+# Every release in patches/series, tagged with its minor series: `nox -t 0.17` runs 0.17.x.
+RELEASES = [nox.param(v, tags=[v.rsplit(".", 1)[0]]) for v in read_series()]
 
 
 def helper(session: nox.Session, *args: str) -> None:
-    session.run("python", "matrix.py", *args, *session.posargs)
+    session.run("python", "-m", "matrix", *args, *session.posargs)
 
 
 @nox.session(tags=["ci"])
@@ -26,13 +34,20 @@ def lint(session: nox.Session) -> None:
 def hotfix(session: nox.Session) -> None:
     """hotfix.py on a fresh install of 0.13.3: status, apply, verify, revert, refusals."""
     session.install("openai-agents==0.13.3", "openai==2.26.0", "pytest", "pytest-asyncio")
-    session.run("pytest", "test_hotfix.py", *session.posargs)
+    session.run("pytest", "selftests/test_hotfix.py", *session.posargs)
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """Our tests on the reported release, 0.13.3: unpatched must fail as expected, patched pass."""
     helper(session, "0.13.3")
+
+
+@nox.session
+@nox.parametrize("sdk", RELEASES)
+def release(session: nox.Session, sdk: str) -> None:
+    """One release of patches/series (or main), checked as the matrix checks it."""
+    helper(session, sdk)
 
 
 @nox.session
@@ -63,6 +78,19 @@ def issue_check(session: nox.Session) -> None:
 def gates(session: nox.Session) -> None:
     """Upstream's ruff and mypy, with its own config, on the patched 0.13.3 and newest trees."""
     helper(session, "gates")
+
+
+@nox.session(tags=["ci"])
+def selftests(session: nox.Session) -> None:
+    """The matrix's own tests: new releases from a fake local package index, locks, no network."""
+    session.install("pytest", "pytest-asyncio")
+    session.run("pytest", "selftests", "--ignore=selftests/test_hotfix.py", *session.posargs)
+
+
+@nox.session
+def series(session: nox.Session) -> None:
+    """Rows for releases not yet in patches/series, from the last report; --update writes them."""
+    helper(session, "series")
 
 
 @nox.session

@@ -1,14 +1,19 @@
 """The report's live reproduction: reject mixed parallel calls and resume on a real conversation.
 
-Opt-in. It talks to the Responses API only when ``OPENAI_API_KEY`` is set before the tests are
-collected, or to the server at ``OPENAI_BASE_URL`` when that is set, for example the loopback
-stand-in started with ``python -m tests.utils.fake_responses_api``.
+For trees without ``integration_tests/``; where that exists, the same scenario lives in
+``integration_tests/openai/test_approval_resume_server_conversation.py``. Opt-in only, by
+``HITL_LIVE_TESTS=1``: CI exports ``OPENAI_API_KEY=fake-for-tests`` for every test, so a key alone
+never starts a live run. With the opt-in, the test talks to the server at ``OPENAI_BASE_URL``
+when that is set, for example the loopback stand-in started with
+``python -m tests.utils.fake_responses_api``, and otherwise to the Responses API with a real
+``OPENAI_API_KEY``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,16 +30,32 @@ from agents import (
     function_tool,
 )
 
-# Read at import: upstream's conftest sets a dummy OPENAI_API_KEY once collection is over.
-BASE_URL = os.environ.get("OPENAI_BASE_URL")
-API_KEY = os.environ.get("OPENAI_API_KEY")
+OPT_IN = "HITL_LIVE_TESTS"
+# Keys that test environments set and that the real API refuses: upstream's CI and conftest.
+PLACEHOLDER_KEYS = frozenset({"", "fake-for-tests", "test_key"})
+
+
+def live_target(environ: Mapping[str, str]) -> tuple[str | None, str] | None:
+    """The base URL and API key to run against, or None unless the run has opted in."""
+    if environ.get(OPT_IN) != "1":
+        return None
+    base_url = environ.get("OPENAI_BASE_URL") or None
+    api_key = environ.get("OPENAI_API_KEY", "")
+    if base_url is None and api_key in PLACEHOLDER_KEYS:
+        return None
+    return base_url, api_key or "loopback"
+
+
+# Read at import, before upstream's conftest can set a placeholder OPENAI_API_KEY.
+TARGET = live_target(os.environ)
+BASE_URL, API_KEY = TARGET or (None, "")
 
 pytestmark = [
     pytest.mark.allow_call_model_methods,
     pytest.mark.skipif(
-        not (API_KEY or BASE_URL),
-        reason="live test: set OPENAI_API_KEY for the real API, or OPENAI_BASE_URL for a "
-        "stand-in such as `python -m tests.utils.fake_responses_api`",
+        TARGET is None,
+        reason=f"live test: opt in with {OPT_IN}=1 and either a real OPENAI_API_KEY or "
+        "OPENAI_BASE_URL for a stand-in such as `python -m tests.utils.fake_responses_api`",
     ),
 ]
 
@@ -92,7 +113,7 @@ def create_agent() -> Agent[Ctx]:
     loopback = BASE_URL is not None and urlsplit(BASE_URL).hostname in {"127.0.0.1", "localhost"}
     client = AsyncOpenAI(
         base_url=BASE_URL,
-        api_key=API_KEY or "loopback",
+        api_key=API_KEY,
         max_retries=0,
         # A proxy from the environment must not see loopback traffic.
         http_client=DefaultAsyncHttpxClient(trust_env=False) if loopback else None,

@@ -1,0 +1,94 @@
+"""Release environments: upstream's pins for a release, the environment, and its lock.
+
+An environment in the shared cache belongs to one run at a time: `release_lock` holds an
+exclusive file lock on it while a run installs into it, patches it, tests it and reverts it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import hotfix
+
+from .paths import CACHE
+from .shell import run, say, write_whole
+
+TEST_TOOLS = ("pytest", "pytest-asyncio", "pytest-mock", "inline-snapshot", "httpx")
+
+
+@contextlib.contextmanager
+def release_lock(release: str) -> Iterator[None]:
+    """Hold the release's environment alone; say so once if another run holds it."""
+    path = CACHE / "locks" / f"{release}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say(f"{release}: waiting for another run to finish with its environment ({path})")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def pins(release: str, source: Path, cutoff: str | None) -> Path:
+    """Runtime pins from upstream's uv.lock plus its test tools, resolved once per release."""
+    target = CACHE / "pins" / f"{release}.txt"
+    if target.exists() and release != "main":
+        return target
+    export = ["uv", "export", "--frozen", "--no-hashes", "--no-emit-project", "--quiet"]
+    runtime = run([*export, "--no-dev"], cwd=source).stdout
+    dev = run([*export, "--all-groups", "--all-extras"], cwd=source).stdout
+    tools = [line for line in dev.splitlines() if line.split("==")[0] in TEST_TOOLS]
+    with tempfile.TemporaryDirectory() as scratch:
+        requirements = Path(scratch) / "requirements.in"
+        requirements.write_text(runtime + "\n".join(tools) + "\n")
+        command = ["uv", "pip", "compile", "--quiet", "--no-header", requirements]
+        if cutoff:
+            command += ["--exclude-newer", cutoff]
+        compiled = run(command).stdout
+    write_whole(target, compiled)
+    return target
+
+
+def pinned(requirements: Path, name: str) -> str:
+    for line in requirements.read_text().splitlines():
+        if line.startswith(f"{name}=="):
+            return line.split("==")[1].split()[0]
+    return "?"
+
+
+def make_env(
+    where: Path, requirements: Path, package: Path, python: str, patch: Path | None = None
+) -> Path:
+    """An environment with the release installed unpatched.
+
+    Given the release's patch, an environment left by an earlier run is reused while its
+    interpreter, pins and wheel are unchanged and its module is still the release's own.
+    """
+    interpreter = where / "bin" / "python"
+    # The real interpreter, so that nox's per-session virtualenvs share the same environments.
+    base = os.path.realpath(shutil.which(python) or python)
+    stamp = f"{base}\n{package.resolve()}\n{requirements.read_text()}"
+    modules = list(where.glob(f"lib/python*/site-packages/{hotfix.MODULE}"))
+    stamp_file = where / "stamp"
+    if patch and modules and stamp_file.is_file() and stamp_file.read_text() == stamp:
+        try:
+            if hotfix.inspect(modules[0], hotfix.read_patch(patch)) == "unpatched":
+                return interpreter
+        except hotfix.HotfixError:
+            pass
+    shutil.rmtree(where, ignore_errors=True)
+    run(["uv", "venv", "--quiet", "--python", python, where])
+    run(["uv", "pip", "sync", "--quiet", "--python", interpreter, requirements])
+    run(["uv", "pip", "install", "--quiet", "--no-deps", "--python", interpreter, package])
+    stamp_file.write_text(stamp)
+    return interpreter

@@ -1,0 +1,57 @@
+"""Upstream's gates, ruff and mypy with the sdist's own configuration, on the patched tree."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import hotfix
+
+from .envs import make_env, pins
+from .paths import CACHE, ROOT, TESTS
+from .shell import run, say
+from .trees import release_source
+
+GATE_TOOLS = ("ruff", "mypy")
+
+
+def gates(releases: list[str], python: str) -> int:
+    """Upstream's ruff and mypy, with the sdist's own configuration, on the patched tree."""
+    failures = 0
+    for release in releases:
+        work = Path(tempfile.mkdtemp(prefix=f"gates-{release}-", dir=CACHE))
+        try:
+            source = release_source(release, work, None, whole=True)
+            assert not isinstance(source, str)
+            tree = source.tree
+            run(["git", "apply", hotfix.PATCHES / hotfix.release_for(release).patch], cwd=tree)
+            for ours in sorted(TESTS.rglob("*.py")):
+                target = tree / ours.relative_to(ROOT)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ours, target)
+            requirements = pins(release, tree, source.cutoff)
+            export = ["uv", "export", "--frozen", "--no-hashes", "--quiet", "--only-group", "dev"]
+            dev = run([*export, "--no-emit-project"], cwd=tree).stdout.splitlines()
+            tools = [line for line in dev if line.split("==")[0] in GATE_TOOLS]
+            interpreter = make_env(work / "env", requirements, source.package, python)
+            run(["uv", "pip", "install", "--quiet", "--python", interpreter, *tools])
+            files = ["src/" + hotfix.MODULE] + [
+                str(p.relative_to(ROOT)) for p in sorted(TESTS.rglob("*.py"))
+            ]
+            bin_dir = interpreter.parent
+            for gate in (
+                [bin_dir / "ruff", "check", *files],
+                [bin_dir / "ruff", "format", "--check", *files],
+                [bin_dir / "mypy", "--follow-imports=silent", *files],
+            ):
+                result = run(gate, cwd=tree, check=False)
+                name = " ".join(str(part) for part in gate[:2]).replace(str(bin_dir) + "/", "")
+                verdict = "ok" if result.returncode == 0 else "FAILED"
+                say(f"{release} ({', '.join(tools)}): {name}: {verdict}")
+                if result.returncode:
+                    failures += 1
+                    say((result.stdout + result.stderr).strip())
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return 1 if failures else 0

@@ -1,0 +1,59 @@
+"""Which tests the matrix runs: our test groups (files in tests/) and upstream's tests.
+
+A group is one file in tests/; patches/series names, for each release, the groups that fail
+without the patch. Add a group here and in patches/series' header.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+GROUPS = {
+    "tracker": "test_server_conversation_tracker_unsent_outputs.py",
+    "runner": "test_hitl_server_conversation_resume.py",
+    "live": "test_hitl_server_conversation_live.py",
+    "stale-input-ids": "test_server_conversation_tracker_stale_input_ids.py",
+    "guards": "test_server_conversation_tracker_resume_dedupe.py",
+}
+UPSTREAM_TESTS = (
+    "test_server_conversation_tracker.py",
+    "test_hitl_*.py",
+    "test_agent_runner.py",
+    "test_agent_runner_streamed.py",
+)
+# Upstream tests for this code: the tracker's and HITL's files, and the runner tests that
+# exercise previous_response_id or conversation_id. Matched against test and module names.
+UPSTREAM_SELECTION = "tracker or hitl or previous_response or conversation"
+
+
+def our_test_files() -> list[str]:
+    return [f"tests/{name}" for name in GROUPS.values()]
+
+
+def upstream_test_files(tree: Path) -> list[str]:
+    files: list[str] = []
+    for pattern in UPSTREAM_TESTS:
+        files += sorted(str(p.relative_to(tree)) for p in (tree / "tests").glob(pattern))
+    return [f for f in dict.fromkeys(files) if f not in our_test_files()]
+
+
+def group_of(node: str) -> str | None:
+    filename = node.split("::")[0].rsplit("/", 1)[-1]
+    for group, name in GROUPS.items():
+        if name == filename:
+            return group
+    return None
+
+
+def failing_groups(failed: set[str], passed: set[str]) -> tuple[list[str], list[str]]:
+    """Our groups that failed, and a note for each group that failed only in part."""
+    failing, partial = [], []
+    for group in GROUPS:
+        group_failed = [n for n in failed if group_of(n) == group]
+        group_passed = [n for n in passed if group_of(n) == group]
+        if group_failed:
+            failing.append(group)
+            if group_passed:
+                total = len(group_failed) + len(group_passed)
+                partial.append(f"{group} {len(group_failed)}/{total} failed")
+    return failing, partial

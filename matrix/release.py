@@ -1,0 +1,180 @@
+"""One release's check: install it, test it unpatched and patched, check the git patches."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import hotfix
+
+from .envs import make_env, pinned, pins, release_lock
+from .groups import (
+    GROUPS,
+    UPSTREAM_SELECTION,
+    failing_groups,
+    group_of,
+    our_test_files,
+    upstream_test_files,
+)
+from .paths import CACHE, TESTS_PATCH
+from .pytest_server import PytestServer, run_pytest
+from .series import patch_for
+from .shell import MatrixError, run
+from .standin import StandIn
+from .trees import check_git_apply, prepare_tree, release_source
+
+
+@dataclass
+class Row:
+    release: str
+    revision: str = ""
+    patch: str = ""
+    openai: str = ""
+    pydantic: str = ""
+    expected_unpatched: list[str] = field(default_factory=list)
+    unpatched: list[str] = field(default_factory=list)
+    unpatched_error: str = ""
+    patched: str = ""
+    upstream: str = ""
+    apply_check: str = ""
+    seconds: float = 0.0
+    ok: bool = False
+    skipped: str = ""
+    problems: list[str] = field(default_factory=list)
+    steps: dict[str, float] = field(default_factory=dict)
+    in_series: bool = True
+
+
+@contextlib.contextmanager
+def timed(row: Row, step: str) -> Iterator[None]:
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        row.steps[step] = round(time.monotonic() - started, 2)
+
+
+def check_release(
+    release: str, *, python: str, upstream: Path | None, keep: bool, proposals: Path
+) -> Row:
+    """Install one release and check the patch on it; problems are collected in the row."""
+    started = time.monotonic()
+    row = Row(release)
+    series = hotfix.read_series()
+    row.in_series = release in series
+    # The release hotfix.py picks the patch by; for a release not in the series yet, a release
+    # with the same file revision.
+    known_as = release
+    if row.in_series:
+        row.patch = series[release].patch
+        row.expected_unpatched = [g for g in GROUPS if g in series[release].unpatched_failures]
+    work = Path(tempfile.mkdtemp(prefix=f"matrix-{release}-", dir=CACHE))
+    try:
+        with timed(row, "fetch"):
+            source = release_source(release, work, upstream)
+        if isinstance(source, str):
+            row.skipped, row.ok = source, True
+            return row
+        if not row.in_series:
+            row.patch, known_as = patch_for(release, source.tree, work, proposals)
+        patch = hotfix.read_patch(hotfix.PATCHES / row.patch)
+        row.revision = hotfix.git_blob((source.tree / "src" / hotfix.MODULE).read_bytes())[:8]
+        if row.revision != patch.base_blob[:8]:
+            raise MatrixError(
+                f"{release}'s oai_conversation.py is revision {row.revision}, but "
+                f"{row.patch} fits {patch.base_blob[:8]}: a new patch is needed"
+            )
+        with contextlib.ExitStack() as held:
+            env_dir = work / "env"
+            if release != "main":
+                env_dir = CACHE / "envs" / release
+                held.enter_context(release_lock(release))
+            with timed(row, "install"):
+                requirements = pins(release, source.tree, source.cutoff)
+                interpreter = make_env(
+                    env_dir, requirements, source.package, python, hotfix.PATCHES / row.patch
+                )
+            row.openai = pinned(requirements, "openai")
+            row.pydantic = pinned(requirements, "pydantic")
+            tree = prepare_tree(source.tree, work)
+            with timed(row, "git"):
+                row.apply_check = check_git_apply(
+                    source.tree, hotfix.PATCHES / row.patch, TESTS_PATCH
+                )
+            with StandIn(interpreter, tree) as standin:
+                env = {**os.environ, "OPENAI_BASE_URL": standin.url, "OPENAI_API_KEY": "loopback"}
+                env.pop("PYTHONPATH", None)
+                # Reused environments then import from bytecode instead of compiling every time.
+                env.pop("PYTHONDONTWRITEBYTECODE", None)
+                with PytestServer(interpreter, tree, env) as server:
+                    check_tests(row, interpreter, known_as, tree, server, work)
+        row.ok = not row.problems
+    except (MatrixError, hotfix.HotfixError) as error:
+        row.problems.append(str(error))
+    finally:
+        row.seconds = round(time.monotonic() - started, 1)
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return row
+
+
+def check_tests(
+    row: Row, interpreter: Path, known_as: str, tree: Path, server: PytestServer, work: Path
+) -> None:
+    """Ours unpatched, patch, ours and upstream's patched, and upstream's unpatched if needed."""
+    ours = our_test_files()
+    upstream_files = upstream_test_files(tree)
+    cli = [interpreter, hotfix.__file__, "--version", known_as]
+    with timed(row, "unpatched"):
+        unpatched = run_pytest(server, work / "unpatched.xml", ours, "")
+    row.unpatched, partial = failing_groups(unpatched.failed, unpatched.passed)
+    if not row.in_series:
+        # Nothing to compare with: the measurement is what `series --update` writes.
+        row.expected_unpatched = list(row.unpatched)
+    if unpatched.errors:
+        row.problems.append(f"unpatched: {unpatched.errors}")
+    elif row.unpatched != row.expected_unpatched:
+        row.problems.append(
+            f"unpatched failures {row.unpatched or ['none']} differ from patches/series "
+            f"{row.expected_unpatched or ['none']}"
+        )
+    row.problems += [f"unpatched: only {note}" for note in partial]
+
+    with timed(row, "apply"):
+        run([*cli, "apply"], cwd=work)
+        again = run([*cli, "apply"], cwd=work, check=False)
+        if again.returncode == 0 or "already patched" not in again.stderr:
+            row.problems.append("a second `hotfix.py apply` was not refused")
+    with timed(row, "patched"):
+        patched = run_pytest(
+            server, work / "patched.xml", ours + upstream_files, UPSTREAM_SELECTION
+        )
+    if patched.errors:
+        row.problems.append(f"patched: {patched.errors}")
+    ours_failed = sorted(n for n in patched.failed if group_of(n))
+    ours_passed = [n for n in patched.passed if group_of(n)]
+    row.patched = f"{len(ours_failed)} FAILED" if ours_failed else f"{len(ours_passed)} passed"
+    if ours_failed or not ours_passed:
+        row.problems.append(f"patched: {', '.join(ours_failed) or 'none of our tests ran'}")
+
+    upstream_failed = sorted(n for n in patched.failed if not group_of(n))
+    upstream_total = len([n for n in patched.passed | patched.failed if not group_of(n)])
+    with timed(row, "revert"):
+        run([*cli, "revert"], cwd=work)
+    if upstream_failed:
+        # Only failures the unpatched SDK does not share count against the patch.
+        before = run_pytest(server, work / "upstream.xml", upstream_failed, "")
+        new = sorted(set(upstream_failed) - before.failed)
+        if new:
+            row.problems.append(f"upstream tests that fail only with the patch: {new}")
+    row.upstream = f"{upstream_total - len(upstream_failed)}/{upstream_total} passed"
+    if upstream_failed:
+        row.upstream += f" ({len(upstream_failed)} fail unpatched too)"
+    if not upstream_total:
+        row.problems.append("no upstream test ran")

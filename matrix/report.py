@@ -1,0 +1,64 @@
+"""The matrix report: a table per run, written whole to build/matrix-report.{md,json}."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from .paths import BUILD
+from .release import Row
+from .series import NOT_IN_SERIES
+from .shell import write_whole
+
+COLUMNS = (
+    "release",
+    "file revision",
+    "patch",
+    "openai",
+    "pydantic",
+    "unpatched: failing groups",
+    "patched",
+    "upstream suite (patched)",
+    "git apply / am",
+    "seconds",
+)
+
+
+def row_cells(row: Row) -> list[str]:
+    release = row.release if row.in_series else f"{row.release} ({NOT_IN_SERIES})"
+    if row.skipped:
+        return [release, "", row.patch, "", "", f"skipped: {row.skipped}", "", "", "", ""]
+    unpatched = ", ".join(row.unpatched) or "none"
+    if row.unpatched != row.expected_unpatched:
+        unpatched += f" (series: {', '.join(row.expected_unpatched) or 'none'})"
+    return [
+        release,
+        row.revision,
+        row.patch,
+        row.openai,
+        row.pydantic,
+        unpatched,
+        row.patched,
+        row.upstream,
+        row.apply_check,
+        f"{row.seconds:.1f}",
+    ]
+
+
+def markdown(rows: list[Row]) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(row_cells(row)) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(rows: list[Row], wall: float, where: Path = BUILD) -> None:
+    """Both files are written under temporary names and renamed: never seen half written."""
+    payload = {"wall_seconds": round(wall, 1), "rows": [asdict(row) for row in rows]}
+    problems = [f"- {row.release}: {p}" for row in rows for p in row.problems]
+    text = "# Fix matrix\n\n" + markdown(rows)
+    text += f"\nWall time: {wall:.1f} s for {len(rows)} rows.\n"
+    if problems:
+        text += "\n## Problems\n\n" + "\n".join(problems) + "\n"
+    write_whole(where / "matrix-report.json", json.dumps(payload, indent=2) + "\n")
+    write_whole(where / "matrix-report.md", text)

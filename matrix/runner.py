@@ -1,0 +1,86 @@
+"""The matrix run: which releases, checked in parallel, with a line each and a report."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+from pathlib import Path
+
+import hotfix
+
+from .index import index_versions
+from .paths import ROOT
+from .release import Row, check_release
+from .report import markdown, write_report
+from .series import NOT_IN_SERIES, new_releases, numbered
+from .shell import say
+
+
+def select_releases(requested: list[str], *, full: bool) -> list[str]:
+    """Return the releases to check: requested ones, the full range, or the quick default.
+
+    Releases on the index that patches/series does not list yet are checked in both the full
+    range and the quick default, and may be requested by name.
+    """
+    series = hotfix.read_series()
+    versions = numbered(series)
+    if requested:
+        unknown = [v for v in requested if v not in series]
+        on_index = set(index_versions()) if unknown else set()
+        for version in unknown:
+            if version not in on_index:
+                hotfix.release_for(version, series)
+        return requested
+    new = new_releases()
+    if full:
+        return [*sorted([*versions, *new], key=hotfix.version_key), "main"]
+    quick: dict[str, str] = {}
+    for version in versions:
+        quick.setdefault(series[version].patch, version)
+    return sorted({*quick.values(), versions[-1], *new}, key=hotfix.version_key) + ["main"]
+
+
+def run_matrix(
+    releases: list[str], *, jobs: int, python: str, upstream: Path | None, keep: bool, report: Path
+) -> int:
+    say(f"checking {len(releases)} releases with {jobs} jobs: {' '.join(releases)}")
+    started = time.monotonic()
+    rows: dict[str, Row] = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        # Newest first: they run the most upstream tests, so the slowest start first and the last
+        # wave of jobs is short.
+        futures = [
+            pool.submit(
+                check_release, r, python=python, upstream=upstream, keep=keep, proposals=report
+            )
+            for r in reversed(releases)
+        ]
+        for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
+            row = future.result()
+            rows[row.release] = row
+            verdict = "skipped" if row.skipped else ("ok" if row.ok else "FAILED")
+            detail = (
+                row.skipped
+                or "; ".join(row.problems)
+                or (
+                    f"unpatched fails {', '.join(row.unpatched) or 'nothing'}, "
+                    f"patched {row.patched}"
+                )
+            )
+            if not row.in_series:
+                detail += f" ({NOT_IN_SERIES}: `nox -s series -- --update` writes its row)"
+            say(
+                f"[{done}/{len(releases)}] {row.release:<7} {verdict:<7} "
+                f"{row.seconds:5.1f}s {detail}"
+            )
+    ordered = [rows[r] for r in releases]
+    wall = time.monotonic() - started
+    write_report(ordered, wall, report)
+    failed = [row.release for row in ordered if not row.ok]
+    shown = report.relative_to(ROOT) if report.is_relative_to(ROOT) else report
+    say(f"\n{markdown(ordered)}")
+    say(
+        f"{len(ordered) - len(failed)} ok, {len(failed)} failed"
+        f"{': ' + ' '.join(failed) if failed else ''}; {wall:.1f} s wall; report in {shown}/"
+    )
+    return 1 if failed else 0

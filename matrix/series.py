@@ -1,0 +1,103 @@
+"""patches/series and the releases it does not list yet.
+
+A release on the index that is missing from the series is checked with the patch made for its
+file revision, known by the revision's git blob; its row then reads "not yet in series", and
+`python -m matrix series --update` writes it from the measurement. A release whose file is a
+revision no patch fits fails, with what `git apply --3way` of the newest patch makes of it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import hotfix
+
+from .index import index_versions
+from .paths import BUILD, SERIES
+from .shell import MatrixError, say
+from .trees import release_source, three_way
+
+NOT_IN_SERIES = "not yet in series"
+
+
+def numbered(series: dict[str, hotfix.Release]) -> list[str]:
+    return sorted((v for v in series if v != "main"), key=hotfix.version_key)
+
+
+def new_releases() -> list[str]:
+    """Releases on the index, from the series' first on, that the series does not list."""
+    series = hotfix.read_series()
+    first = hotfix.version_key(numbered(series)[0])
+    return [v for v in index_versions() if hotfix.version_key(v) >= first and v not in series]
+
+
+def patches_by_blob() -> dict[str, Path]:
+    patches = sorted(hotfix.PATCHES.glob("oai_conversation-*.patch"))
+    return {hotfix.read_patch(path).base_blob: path for path in patches}
+
+
+def newest_release_with(patch: str) -> str:
+    """The newest release in the series that uses this patch: its name stands for the patch."""
+    series = hotfix.read_series()
+    return [v for v in numbered(series) if series[v].patch == patch][-1]
+
+
+def patch_for(release: str, tree: Path, work: Path, proposals: Path) -> tuple[str, str]:
+    """The patch for a release missing from the series, and the release hotfix.py knows it by."""
+    blob = hotfix.git_blob((tree / "src" / hotfix.MODULE).read_bytes())
+    patch = patches_by_blob().get(blob)
+    if patch is not None:
+        return patch.name, newest_release_with(patch.name)
+    series = hotfix.read_series()
+    newest = series[numbered(series)[-1]]
+    base = release_source(newest_release_with(newest.patch), work, None)
+    assert not isinstance(base, str)
+    verdict = three_way(
+        tree / "src" / hotfix.MODULE,
+        hotfix.PATCHES / newest.patch,
+        base.tree / "src" / hotfix.MODULE,
+        proposals / f"proposed-oai_conversation-{blob[:8]}.patch",
+    )
+    raise MatrixError(
+        f"{release}'s oai_conversation.py is a new revision, blob {blob}, which no patch in "
+        f"patches/ fits; {verdict}"
+    )
+
+
+def series_line(release: str, patch: str, unpatched: list[str]) -> str:
+    return f"{release:<10} {patch:<32} {' '.join(unpatched) or '-'}".rstrip()
+
+
+def update(*, write: bool, report_dir: Path = BUILD, series_path: Path = SERIES) -> int:
+    """Write the report's "not yet in series" rows that passed into patches/series."""
+    report_path = report_dir / "matrix-report.json"
+    if not report_path.exists():
+        raise MatrixError(f"no {report_path}: run `nox -s matrix_full` first")
+    rows = json.loads(report_path.read_text())["rows"]
+    new = [r for r in rows if not r.get("in_series", True)]
+    failed = [r["release"] for r in new if not r["ok"]]
+    ready = {r["release"]: series_line(r["release"], r["patch"], r["unpatched"]) for r in new}
+    for release in failed:
+        ready.pop(release)
+    if failed:
+        say(f"not written, as their check failed: {' '.join(failed)}")
+    if not ready:
+        say("patches/series lists every release the last report measured")
+        return 1 if failed else 0
+    lines = series_path.read_text().splitlines()
+    for release in sorted(ready, key=hotfix.version_key):
+        say(ready[release])
+        position = next(
+            i
+            for i, line in enumerate(lines)
+            if (fields := line.split("#", 1)[0].split())
+            and (fields[0] == "main" or hotfix.version_key(fields[0]) > hotfix.version_key(release))
+        )
+        lines.insert(position, ready[release])
+    if write:
+        series_path.write_text("\n".join(lines) + "\n")
+        say(f"{series_path.name}: {len(ready)} rows written from {report_path}")
+    else:
+        say("(dry run: `nox -s series -- --update` writes these rows)")
+    return 1 if failed else 0

@@ -1,0 +1,402 @@
+"""Upstream's own verification stack on an upstream tree, with the fix and our tests and without.
+
+Copies a git checkout or an unpacked sdist to a scratch directory (the original is never touched),
+installs the tree's own lock and runs what its Makefile and CI run: format check, lint (with the
+optional-truthiness script where the tree has it), mypy, mypy for win32 where its CI runs it,
+pyright with its pyrightconfig.json, and the whole suite (xdist, then the serial tests) in
+upstream CI's environment; with the fix and patches/tests.patch applied, then the suite again
+without them. A step or test failing only with the patch fails the run; shared failures are listed
+apart.
+
+Standard library only: `python3 matrix/upstream_ci.py --upstream PATH`, or `main(argv)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PATCHES = ROOT / "patches"
+BUILD = ROOT / "build"
+MODULE = "src/agents/run_internal/oai_conversation.py"
+# What upstream's tests workflow sets for every test job (GitHub Actions also sets CI).
+CI_ENV = {"OPENAI_API_KEY": "fake-for-tests", "UV_FROZEN": "1", "CI": "true"}
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tmp"
+)
+# name, Makefile target, the command to use when the tree has no Makefile target for it.
+STEPS = (
+    ("format", "format-check", "uv run ruff format --check"),
+    ("lint", "lint", "uv run ruff check"),
+    ("mypy", "mypy", "uv run mypy src"),
+    ("mypy-win32", None, None),
+    ("pyright", "pyright", None),
+    ("tests-parallel", "tests-parallel", None),
+    ("tests-serial", "tests-serial", None),
+)
+SUITE = ("tests-parallel", "tests-serial")
+OUTCOMES = ("passed", "failed", "skipped")
+SCRIPT_PATH = re.compile(r"(?:^|\s)(\.(?:github|agents)/\S+\.(?:py|sh))")
+
+
+class UpstreamCIError(Exception):
+    """The tree cannot be checked at all (no fitting patch, a patch that does not apply)."""
+
+
+@dataclass
+class Step:
+    name: str
+    commands: list[str] = field(default_factory=list)
+    not_run: list[str] = field(default_factory=list)
+    verdict: str = ""
+    seconds: float = 0.0
+    unpatched: str = ""
+    unpatched_seconds: float | None = None
+
+
+@dataclass
+class Suite:
+    counts: dict[str, int] = field(default_factory=dict)
+    ours: dict[str, int] = field(default_factory=dict)  # The files tests.patch adds.
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    upstream: str
+    tree: str
+    commit: str = ""
+    python: str = ""
+    patch: str = ""
+    tests_patch: str = ""
+    steps: list[Step] = field(default_factory=list)
+    patched: Suite = field(default_factory=Suite)
+    unpatched: Suite | None = None
+    only_with_patch: list[str] = field(default_factory=list)
+    shared: dict[str, str] = field(default_factory=dict)
+    fixed_by_patch: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    ok: bool = False
+
+
+def say(message: str) -> None:
+    print(f"[upstream-ci] {message}", flush=True)
+
+
+def git_blob(path: Path) -> str:
+    data = path.read_bytes()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def patch_for(tree: Path) -> Path:
+    """The patch whose base blob is the tree's oai_conversation.py."""
+    blob = git_blob(tree / MODULE)
+    for patch in sorted(PATCHES.glob("oai_conversation-*.patch")):
+        if re.search(rf"^index {blob}\.\.", patch.read_text(), re.MULTILINE):
+            return patch
+    raise UpstreamCIError(f"no patch in patches/ fits {MODULE} at blob {blob[:8]}")
+
+
+def environment(python: str, workers: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "HITL_"))}
+    for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTEST_ADDOPTS", "UV_NO_SYNC"):
+        env.pop(name, None)
+    env.update(CI_ENV)
+    env["UV_PYTHON"] = python
+    env["PYTEST_XDIST_AUTO_NUM_WORKERS"] = str(workers)
+    env["PYRIGHT_THREADS"] = str(workers)
+    return env
+
+
+def make_recipe(tree: Path, target: str, env: dict[str, str]) -> list[str] | None:
+    """The shell lines `make` would run for a target, expanded; None when there is no target."""
+    if not (tree / "Makefile").exists() or not shutil.which("make"):
+        return None
+    dry_run = ["make", "-n", "--no-print-directory", target]
+    lines = subprocess.run(dry_run, cwd=tree, env=env, capture_output=True, text=True).stdout
+    return [line for line in lines.splitlines() if line.strip()] or None
+
+
+def workflow_command(tree: Path, needle: str) -> str | None:
+    """A `run:` command of the tree's CI workflows that contains needle."""
+    for workflow in sorted((tree / ".github" / "workflows").glob("*.yml")):
+        for line in workflow.read_text().splitlines():
+            command = line.strip().removeprefix("- ").removeprefix("run:").strip()
+            if line.strip().startswith(("run:", "- run:")) and needle in command:
+                return command
+    return None
+
+
+def plan(tree: Path, env: dict[str, str]) -> list[Step]:
+    """Each step's commands from the tree's Makefile and CI, and what cannot run and why."""
+    steps = []
+    for name, target, fallback in STEPS:
+        step = Step(name)
+        lines = make_recipe(tree, target, env) if target else None
+        if name == "mypy-win32":
+            command = workflow_command(tree, "mypy --platform win32")
+            lines = [command] if command else None
+            if not (tree / ".github" / "workflows").is_dir():
+                step.not_run.append("the tree has no .github/workflows to say whether CI runs it")
+            elif not command:
+                step.not_run.append("the tree's CI does not run it")
+        elif lines is None and fallback:
+            lines = [fallback]
+            step.not_run.append(f"no `make {target}`; ran `{fallback}`")
+        elif name == "pyright" and not (tree / "pyrightconfig.json").exists():
+            lines = None
+            step.not_run.append("the tree has no pyrightconfig.json")
+        elif lines is None:
+            step.not_run.append(f"the tree has no `make {target}`")
+        for line in lines or []:
+            missing = [p for p in SCRIPT_PATH.findall(line) if not (tree / p).exists()]
+            if not missing:
+                step.commands.append(line)
+            elif name == "tests-serial":
+                # run_serial_tests.py runs the test files that mention the marker, with -m serial.
+                files = [
+                    str(p.relative_to(tree))
+                    for p in sorted((tree / "tests").rglob("test_*.py"))
+                    if "pytest.mark.serial" in p.read_text(errors="replace")
+                ]
+                step.commands.append(shlex.join(["uv", "run", "pytest", *files, "-m", "serial"]))
+                step.not_run.append(f"{missing[0]} is absent; ran the files it selects instead")
+            else:
+                step.not_run.append(f"`{line}`: {missing[0]} is absent from the tree")
+        if not step.commands:
+            step.verdict = "not run"
+        steps.append(step)
+    return steps
+
+
+def run_step(step: Step, tree: Path, env: dict[str, str], logs: Path, label: str) -> int:
+    """Run a step's commands in order, stopping at the first failure; returns its exit code."""
+    log = logs / f"{label}-{step.name}.log"
+    junit = logs / f"{label}-{step.name}.xml"
+    junit.unlink(missing_ok=True)
+    if step.name in SUITE:
+        env = {**env, "PYTEST_ADDOPTS": f"--junitxml={junit}"}
+    started = time.monotonic()
+    code = 0
+    with log.open("w") as out:
+        for command in step.commands:
+            out.write(f"$ {command}\n")
+            out.flush()
+            shell = ["bash", "-c", command]
+            code = subprocess.run(shell, cwd=tree, env=env, stdout=out, stderr=out).returncode
+            if code:
+                break
+    seconds = round(time.monotonic() - started, 1)
+    setattr(step, "seconds" if label == "patched" else "unpatched_seconds", seconds)
+    # pytest's 5 means no test was selected: a tree without serial tests.
+    verdict = "ok" if code in ((0, 5) if step.name in SUITE else (0,)) else f"FAILED ({code})"
+    say(f"{label}: {step.name}: {verdict} in {seconds} s (log: {log})")
+    return 0 if verdict == "ok" else code or 1
+
+
+def node_id(case: ElementTree.Element) -> str:
+    parts = (case.get("classname") or "").split(".")
+    classes = []
+    while parts and parts[-1][:1].isupper():
+        classes.insert(0, parts.pop())
+    path = "/".join(parts) + ".py" if parts else ""
+    return "::".join(p for p in (path, *classes, case.get("name") or "") if p)
+
+
+def read_suite(logs: Path, label: str, ours: set[str]) -> Suite:
+    """Each test's outcome from the suite steps' JUnit XML; failures with their first line."""
+    suite = Suite(dict.fromkeys(OUTCOMES, 0), dict.fromkeys(OUTCOMES, 0))
+    for report in (logs / f"{label}-{step}.xml" for step in SUITE):
+        for case in ElementTree.parse(report).iter("testcase") if report.exists() else ():
+            node = node_id(case)
+            problem = next((p for p in case if p.tag in ("failure", "error")), None)
+            outcome = "skipped" if case.find("skipped") is not None else "passed"
+            if problem is not None:
+                outcome = "failed"
+                text = problem.get("message") or problem.text or problem.tag
+                first = next((ln.strip() for ln in text.splitlines() if ln.strip()), problem.tag)
+                suite.failed[node] = first[:200]
+            suite.counts[outcome] += 1
+            if node.split("::")[0] in ours:
+                suite.ours[outcome] += 1
+    return suite
+
+
+def added_files(patch: Path) -> set[str]:
+    return set(re.findall(r"^\+\+\+ b/(\S+)$", patch.read_text(), re.MULTILINE))
+
+
+def git(tree: Path, *args: str | Path) -> None:
+    # The scratch tree is a repository of its own, so git applies relative to its root.
+    result = subprocess.run(["git", *map(str, args)], cwd=tree, capture_output=True, text=True)
+    if result.returncode:
+        raise UpstreamCIError(f"git {' '.join(map(str, args))}: {result.stderr.strip()}")
+
+
+def scratch_copy(upstream: Path, scratch: Path) -> Path:
+    tree = scratch / "tree"
+    shutil.copytree(upstream, tree, symlinks=True, ignore=COPY_IGNORE)
+    git(tree, "init", "--quiet")
+    return tree
+
+
+def describe(upstream: Path) -> str:
+    """The checkout's commit and its date; empty for a tree that is not a git checkout."""
+    if not (upstream / ".git").exists():
+        return ""
+    log = ["git", "-C", str(upstream), "log", "-1", "--format=%H %cI"]
+    return subprocess.run(log, capture_output=True, text=True).stdout.strip()
+
+
+def check(args: argparse.Namespace) -> Report:
+    upstream = Path(args.upstream).resolve()
+    if not (upstream / MODULE).is_file():
+        raise UpstreamCIError(f"{upstream} is not an upstream tree: it has no {MODULE}")
+    started = time.monotonic()
+    report = Report(str(upstream), "git checkout" if (upstream / ".git").exists() else "sdist")
+    report.commit = describe(upstream)
+    patch = Path(args.patch).resolve() if args.patch else patch_for(upstream)
+    tests_patch = Path(args.tests_patch).resolve()
+    for given in (patch, tests_patch):
+        if not given.is_file():
+            raise UpstreamCIError(f"{given} is not a file")
+    report.patch, report.tests_patch = str(patch), str(tests_patch)
+    logs = Path(args.out).resolve() / "upstream-ci"
+    logs.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="upstream-ci-"))
+    try:
+        tree = scratch_copy(upstream, scratch)
+        git(tree, "apply", patch, tests_patch)
+        say(f"copied {upstream} to {tree}; applied {patch.name} and {tests_patch.name}")
+        env = environment(args.python, args.workers)
+        sync = make_recipe(tree, "sync", env) or ["uv sync --all-extras --all-packages --group dev"]
+        report.steps.append(Step("sync", sync, verdict="ok"))
+        if run_step(report.steps[0], tree, env, logs, "patched"):
+            raise UpstreamCIError(f"the tree's lock did not install: {sync}")
+        env["UV_NO_SYNC"] = "1"  # Every later `uv run` uses the environment just installed.
+        version = [tree / ".venv" / "bin" / "python", "-V"]
+        report.python = subprocess.run(version, capture_output=True, text=True).stdout.strip()
+        steps = plan(tree, env)
+        report.steps += steps
+        for step in steps:
+            if step.commands:
+                code = run_step(step, tree, env, logs, "patched")
+                step.verdict = "ok" if not code else "FAILED"
+        ours = added_files(tests_patch)
+        report.patched = read_suite(logs, "patched", ours)
+        if args.skip_unpatched:
+            report.notes.append("unpatched tree not run (--skip-unpatched): every failure counts")
+        else:
+            git(tree, "apply", "-R", tests_patch, patch)
+            for step in steps:
+                if step.commands and (step.name in SUITE or step.verdict == "FAILED"):
+                    code = run_step(step, tree, env, logs, "unpatched")
+                    step.unpatched = "ok" if not code else "FAILED"
+            report.unpatched = read_suite(logs, "unpatched", ours)
+        compare(report, steps)
+    finally:
+        report.seconds = round(time.monotonic() - started, 1)
+        if args.keep:
+            say(f"kept {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return report
+
+
+def compare(report: Report, steps: list[Step]) -> None:
+    patched = report.patched.failed
+    before = report.unpatched.failed if report.unpatched else {}
+    report.only_with_patch = sorted(set(patched) - set(before))
+    report.shared = {node: patched[node] for node in sorted(set(patched) & set(before))}
+    report.fixed_by_patch = sorted(set(before) - set(patched))
+    failing_steps = [
+        s.name
+        for s in steps
+        if s.verdict == "FAILED" and s.unpatched != "FAILED" and s.name not in SUITE
+    ]
+    report.ok = not failing_steps and not report.only_with_patch
+    if failing_steps:
+        report.notes.append(f"steps that fail only with the patch: {', '.join(failing_steps)}")
+
+
+def markdown(report: Report) -> str:
+    lines = [
+        "# Upstream's verification stack, patched and unpatched",
+        "",
+        f"- tree: `{report.upstream}` ({' '.join(filter(None, (report.tree, report.commit)))})",
+        f"- {report.python}; `{Path(report.patch).name}` and `{Path(report.tests_patch).name}`",
+        f"- environment: {', '.join(f'{k}={v}' for k, v in CI_ENV.items())}",
+        f"- result: {'ok' if report.ok else 'FAILED'} in {report.seconds} s",
+        "",
+        "| step | patched | seconds | unpatched | seconds | commands, and what was not run |",
+        "|---|---|---|---|---|---|",
+    ]
+    for s in report.steps:
+        said = "; ".join([*(f"`{c}`" for c in s.commands), *(f"not run: {n}" for n in s.not_run)])
+        again = "" if s.unpatched_seconds is None else s.unpatched_seconds
+        lines.append(f"| {s.name} | {s.verdict} | {s.seconds} | {s.unpatched} | {again} | {said} |")
+    lines += ["", "## Suite", ""]
+    lines.append(f"- patched: {counts(report.patched)}")
+    lines.append(f"- of them ours (added by the tests patch): {counts(report.patched, ours=True)}")
+    lines.append(f"- unpatched: {counts(report.unpatched) if report.unpatched else 'not run'}")
+    lines += ["", f"### Failing only with the patch ({len(report.only_with_patch)})", ""]
+    lines += [f"- `{n}`: {report.patched.failed[n]}" for n in report.only_with_patch] or ["none"]
+    lines += ["", f"### Failing patched and unpatched ({len(report.shared)})", ""]
+    lines += [f"- `{n}`: {first}" for n, first in report.shared.items()] or ["none"]
+    if report.fixed_by_patch:
+        lines += ["", f"### Failing only unpatched ({len(report.fixed_by_patch)})", ""]
+        lines += [f"- `{n}`" for n in report.fixed_by_patch]
+    if report.notes:
+        lines += ["", "## Notes", "", *(f"- {note}" for note in report.notes)]
+    return "\n".join(lines) + "\n"
+
+
+def counts(suite: Suite, *, ours: bool = False) -> str:
+    numbers = suite.ours if ours else suite.counts
+    return f"{sum(numbers.values())}: " + ", ".join(f"{n} {k}" for k, n in numbers.items())
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="upstream_ci", description=__doc__.splitlines()[0])
+    parser.add_argument("--upstream", required=True, help="an upstream checkout or sdist tree")
+    parser.add_argument("--patch", help="the fix to apply (default: the one for the tree's file)")
+    parser.add_argument("--tests-patch", default=str(PATCHES / "tests.patch"))
+    parser.add_argument("--skip-unpatched", action="store_true", help="run the patched tree only")
+    parser.add_argument("--python", default=f"{sys.version_info[0]}.{sys.version_info[1]}")
+    parser.add_argument("--workers", type=int, default=2, help="xdist workers (default: 2)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch tree")
+    parser.add_argument("--out", default=str(BUILD), help="for the report and logs (build/)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        report = check(args)
+    except UpstreamCIError as error:
+        print(f"upstream_ci: {error}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    (out / "upstream-ci-report.json").write_text(json.dumps(asdict(report), indent=2) + "\n")
+    text = markdown(report)
+    (out / "upstream-ci-report.md").write_text(text)
+    print(text)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

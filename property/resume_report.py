@@ -1,0 +1,95 @@
+"""What the property asserts about one played scenario, and the report a reviewer reads."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from resume_runner import FINAL, Outcome
+from resume_scenario import PRODUCERS, Scenario
+
+from tests.utils.fake_responses_api import FakeResponsesAPI
+
+
+def problems(api: FakeResponsesAPI, scenario: Scenario, outcome: Outcome) -> list[str]:
+    """Every way the played scenario broke the property; empty when it held."""
+    found: list[str] = []
+    if outcome.error is not None:
+        first_line = (str(outcome.error).splitlines() or [""])[0]
+        found.append(f"the run raised {type(outcome.error).__name__}: {first_line}")
+    found += [f"the stand-in refused a request: {message}" for message in api.rejections]
+    if outcome.error is None and outcome.final_output != FINAL:
+        found.append(f"the run ended with {outcome.final_output!r}, not the final message")
+    calls = [call.call_id for call in scenario.calls()]
+    if outcome.error is None and outcome.last_response_id is not None:
+        context = api.contexts.get(outcome.last_response_id, [])
+        made = Counter(i["call_id"] for i in context if i.get("type") == "function_call")
+        answered = Counter(i["call_id"] for i in context if i.get("type") == "function_call_output")
+        if made != Counter(calls):
+            found.append(f"final context holds calls {dict(made)}, expected each of {calls} once")
+        if answered != Counter(calls):
+            found.append(f"final context answers {dict(answered)}, expected each of {calls} once")
+    sent = api.outputs_by_call_id()
+    twice = {call_id: len(sent[call_id]) for call_id in calls if len(sent.get(call_id, [])) > 1}
+    if twice:
+        found.append(f"outputs sent more than once across requests: {twice}")
+    expected_runs = Counter(tag for call in scenario.calls() for tag in call.expected_runs())
+    if Counter(outcome.ran) != expected_runs:
+        found.append(
+            f"tool bodies ran {sorted(outcome.ran)}, expected each of "
+            f"{sorted(expected_runs)} exactly once"
+        )
+    asked = [call_id for round_ in outcome.rounds for call_id in round_]
+    if outcome.error is None and Counter(asked) != Counter(list(scenario.decisions())):
+        found.append(f"approvals asked for {asked}, expected {sorted(scenario.decisions())}")
+    return found
+
+
+def _summary(item: dict[str, Any]) -> str:
+    kind = item.get("type", "message")
+    if kind in {"function_call", "function_call_output"}:
+        return f"{kind} {item.get('call_id')}"
+    return f"{kind} {item.get('role', '')}".strip()
+
+
+def refused_requests(api: FakeResponsesAPI) -> list[str]:
+    """Each refused request: what it continued from, its input items, and the error."""
+    refused = [body for body in api.requests if not any(body is ok for ok in api.accepted)]
+    lines = []
+    for body, error in zip(refused, api.rejections, strict=False):
+        number = next(n for n, request in enumerate(api.requests, 1) if request is body)
+        anchor = body.get("previous_response_id") or body.get("conversation") or "nothing"
+        items = body.get("input")
+        listed = [items] if isinstance(items, str) else [_summary(item) for item in items or []]
+        lines.append(
+            f"request {number} of {len(api.requests)} (model {body.get('model')}, continues "
+            f"{anchor}): input [{', '.join(map(str, listed))}]\n    -> 400 {error}"
+        )
+    return lines
+
+
+def failure_text(api: FakeResponsesAPI, scenario: Scenario, found: list[str]) -> str:
+    refused = refused_requests(api)
+    parts = [scenario.render(), "", "broken:", *(f"  - {line}" for line in found)]
+    if refused:
+        parts += ["", "refused by the stand-in:", *(f"  {line}" for line in refused)]
+    return "\n".join(parts)
+
+
+def write_report(
+    path: Path, *, release: str, producers: tuple[str, ...], missing: dict[str, str], body: str
+) -> None:
+    lines = [
+        f"# Resume property on openai-agents {release}",
+        "",
+        f"Producers drawn: {', '.join(producers)}.",
+    ]
+    lines += [f"Not on this release: {name} ({reason})." for name, reason in missing.items()]
+    lines += ["", body.rstrip(), ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
+
+
+def legend(producers: tuple[str, ...]) -> str:
+    return "\n".join(f"  {name:<13}{PRODUCERS[name]}" for name in producers)

@@ -1,0 +1,260 @@
+"""Play one scenario through ``Runner`` with the real ``openai`` client and the strict stand-in.
+
+The stand-in plays the model. The outer agents (``triage`` and ``specialist``, which hand off to
+each other and share one set of tools) get the scenario's batches in order, then a final message.
+An agent used as a tool has its own model name, and its inner agent calls its one tool once, with
+a call id derived from the outer call's, then answers with a message.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import ssl
+from dataclasses import dataclass, field
+from typing import Any
+
+from openai import AsyncOpenAI, DefaultAsyncHttpxClient
+from resume_scenario import Call, Scenario
+
+from agents import Agent, OpenAIResponsesModel, RunConfig, Runner, RunState, function_tool
+from tests.utils.fake_responses_api import FakeResponsesAPI, Item, message
+
+OUTER_MODEL = "gpt-4.1-mini"
+INNER_MODEL = "gpt-4.1-nano"
+REJECTION = "The operator did not approve this call."
+FINAL = "Done."
+MAX_ROUNDS = 8
+TOOL_NAMES = {
+    "plain": "plain_tool",
+    "gated": "gated_tool",
+    "raises": "failing_tool",
+    "missing": "no_such_tool",
+    "blocked": "blocked_tool",
+    "redacted": "redacted_tool",
+    "agent": "agent_tool",
+    "gated_agent": "gated_agent_tool",
+    "nested_gated": "nested_agent_tool",
+}
+CALL_ID = re.compile(r"call_\d[a-z]")
+
+
+class UnexpectedInterruption(AssertionError):
+    pass
+
+
+@dataclass
+class Outcome:
+    """What one scenario did: tool bodies that ran, interruptions met, and how it ended."""
+
+    ran: list[str] = field(default_factory=list)
+    rounds: list[list[str]] = field(default_factory=list)
+    final_output: Any = None
+    last_response_id: str | None = None
+    error: BaseException | None = None
+
+
+class ScriptedResponses:
+    """The stand-in's script: the outer model plays the scenario, inner models answer once."""
+
+    def __init__(self, scenario: Scenario, *, warm_up: bool) -> None:
+        self.turns = [list(turn.calls) for turn in scenario.turns]
+        self.warm_up = warm_up
+
+    def __call__(self, body: dict[str, Any]) -> list[Item]:
+        if body.get("model") == INNER_MODEL:
+            return self._inner(body)
+        if self.warm_up:
+            self.warm_up = False
+            return [message("Hello! What should I do?")]
+        if not self.turns:
+            return [message(FINAL)]
+        return [self._item(call, body) for call in self.turns.pop(0)]
+
+    @staticmethod
+    def _item(call: Call, body: dict[str, Any]) -> Item:
+        if call.producer == "handoff":
+            names = [tool.get("name", "") for tool in body.get("tools") or []]
+            name = next(name for name in names if name.startswith("transfer_to_"))
+            arguments = "{}"
+        elif call.producer in {"agent", "gated_agent", "nested_gated"}:
+            name, arguments = TOOL_NAMES[call.producer], json.dumps({"input": call.call_id})
+        else:
+            name, arguments = TOOL_NAMES[call.producer], json.dumps({"tag": call.call_id})
+        return {
+            "type": "function_call",
+            "call_id": call.call_id,
+            "name": name,
+            "arguments": arguments,
+        }
+
+    @staticmethod
+    def _inner(body: dict[str, Any]) -> list[Item]:
+        text = json.dumps(body.get("input"))
+        if '"function_call_output"' in text:
+            return [message("inner done")]
+        match = CALL_ID.search(text)
+        assert match is not None, f"no outer call id in the agent tool's input: {text}"
+        tag = f"{match.group(0)}_in"
+        (name,) = [tool["name"] for tool in body.get("tools") or []]
+        arguments = json.dumps({"tag": tag})
+        return [{"type": "function_call", "call_id": tag, "name": name, "arguments": arguments}]
+
+
+def reset(api: FakeResponsesAPI, script: ScriptedResponses) -> FakeResponsesAPI:
+    """Give a running stand-in a new script and forget every earlier request and conversation.
+
+    Reusing one server saves a shutdown per scenario; no request is in flight between scenarios.
+    """
+    api.script = script
+    api.requests, api.accepted, api.rejections = [], [], []
+    api.contexts, api.conversations = {}, {}
+    return api
+
+
+@functools.lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle for every scenario would dominate its time; loopback HTTP uses none.
+    return ssl.create_default_context()
+
+
+def build_agents(api: FakeResponsesAPI, ran: list[str], producers: tuple[str, ...]) -> Agent[Any]:
+    """The starting agent; its tools record the tag of every call whose body runs."""
+    client = AsyncOpenAI(
+        base_url=api.base_url,
+        api_key="test",
+        max_retries=0,
+        http_client=DefaultAsyncHttpxClient(trust_env=False, verify=_ssl_context()),
+    )
+    outer = OpenAIResponsesModel(model=OUTER_MODEL, openai_client=client)
+    inner = OpenAIResponsesModel(model=INNER_MODEL, openai_client=client)
+
+    def record(tag: str) -> str:
+        ran.append(tag)
+        return f"{tag} finished"
+
+    @function_tool
+    def plain_tool(tag: str) -> str:
+        return record(tag)
+
+    @function_tool(needs_approval=True)
+    def gated_tool(tag: str) -> str:
+        return record(tag)
+
+    @function_tool
+    def failing_tool(tag: str) -> str:
+        record(tag)
+        raise RuntimeError(f"{tag} failed")
+
+    @function_tool
+    def inner_tool(tag: str) -> str:
+        return record(tag)
+
+    tools: list[Any] = [plain_tool, gated_tool, failing_tool]
+    if "blocked" in producers:
+        tools += guarded_tools(record)
+    if "agent" in producers:
+        helper = Agent(name="helper", model=inner, tools=[inner_tool])
+        tools.append(helper.as_tool("agent_tool", "Ask the helper."))
+    if "gated_agent" in producers:
+        helper = Agent(name="gated_helper", model=inner, tools=[inner_tool])
+        tools.append(helper.as_tool("gated_agent_tool", "Ask the helper.", needs_approval=True))
+    if "nested_gated" in producers:
+
+        @function_tool(needs_approval=True)
+        def inner_gated_tool(tag: str) -> str:
+            return record(tag)
+
+        checker = Agent(name="checker", model=inner, tools=[inner_gated_tool])
+        tools.append(checker.as_tool("nested_agent_tool", "Ask the checker."))
+    triage: Agent[Any] = Agent(name="triage", model=outer, tools=tools)
+    specialist: Agent[Any] = Agent(name="specialist", model=outer, tools=tools, handoffs=[triage])
+    triage.handoffs = [specialist]
+    return triage
+
+
+def guarded_tools(record: Any) -> list[Any]:
+    from agents.tool_guardrails import (
+        ToolGuardrailFunctionOutput,
+        tool_input_guardrail,
+        tool_output_guardrail,
+    )
+
+    @tool_input_guardrail
+    def refuse_input(data: Any) -> ToolGuardrailFunctionOutput:
+        return ToolGuardrailFunctionOutput.reject_content("Blocked by the input guardrail.")
+
+    @tool_output_guardrail
+    def refuse_output(data: Any) -> ToolGuardrailFunctionOutput:
+        return ToolGuardrailFunctionOutput.reject_content("Redacted by the output guardrail.")
+
+    @function_tool(tool_input_guardrails=[refuse_input])
+    def blocked_tool(tag: str) -> str:
+        return record(tag)
+
+    @function_tool(tool_output_guardrails=[refuse_output])
+    def redacted_tool(tag: str) -> str:
+        return record(tag)
+
+    return [blocked_tool, redacted_tool]
+
+
+async def run(agent: Agent[Any], input: Any, streamed: bool, **kwargs: Any) -> Any:
+    if not streamed:
+        return await Runner.run(agent, input, **kwargs)
+    result = Runner.run_streamed(agent, input, **kwargs)
+    async for _ in result.stream_events():
+        pass
+    return result
+
+
+async def play(api: FakeResponsesAPI, scenario: Scenario, producers: tuple[str, ...]) -> Outcome:
+    """Run the scenario to its end, deciding every interruption as the scenario says."""
+    outcome = Outcome()
+    try:
+        await _play(api, scenario, producers, outcome)
+    except Exception as error:
+        outcome.error = error
+    return outcome
+
+
+async def _play(
+    api: FakeResponsesAPI, scenario: Scenario, producers: tuple[str, ...], outcome: Outcome
+) -> None:
+    agent = build_agents(api, outcome.ran, producers)
+    settings: dict[str, Any] = {"tracing_disabled": True}
+    if "missing" in producers:
+        settings["tool_not_found_behavior"] = "return_error_to_model"
+    run_config = RunConfig(**settings)
+    conversation: dict[str, Any]
+    if scenario.mode == "previous_response_id":
+        warm_up = await run(agent, "Hello.", False, run_config=run_config)
+        conversation = {"previous_response_id": warm_up.last_response_id}
+    elif scenario.mode == "conversation_id":
+        conversation = {"conversation_id": "conv_property"}
+    else:
+        conversation = {"auto_previous_response_id": True}
+    result = await run(
+        agent, "Please do the work.", scenario.streamed, run_config=run_config, **conversation
+    )
+    decisions = scenario.decisions()
+    while result.interruptions:
+        call_ids = [item.call_id for item in result.interruptions]
+        outcome.rounds.append(call_ids)
+        turn = scenario.turn_of(call_ids[0])
+        if len(outcome.rounds) > MAX_ROUNDS or turn is None:
+            raise UnexpectedInterruption(f"unexpected interruption for {call_ids}")
+        state = result.to_state()
+        if turn.serialise:
+            state = await RunState.from_string(agent, state.to_string())
+        for interruption in state.get_interruptions():
+            if interruption.call_id not in decisions:
+                raise UnexpectedInterruption(f"unexpected interruption for {interruption.call_id}")
+            if decisions[interruption.call_id]:
+                state.approve(interruption)
+            else:
+                state.reject(interruption, rejection_message=REJECTION)
+        result = await run(agent, state, scenario.streamed, run_config=run_config)
+    outcome.final_output = result.final_output
+    outcome.last_response_id = result.last_response_id

@@ -1,0 +1,203 @@
+"""The conversations the property draws, and how a reviewer reads one.
+
+A scenario is a short conversation on a server-managed run: one to three model turns, each a
+parallel batch of calls. Every call names the producer of its output (a plain tool, a gated
+tool, a tool that raises, a tool that does not exist, a handoff, an agent used as a tool, and
+so on), and every call that can interrupt the run carries the decision taken on it. The scenario
+also fixes the server-managed mode, whether the run is streamed, and whether the run state is
+serialised and restored when a turn interrupts.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+
+# Producers, simplest first: Hypothesis shrinks a choice towards the front of the list.
+PRODUCERS: dict[str, str] = {
+    "plain": "function tool that returns",
+    "gated": "function tool with needs_approval=True",
+    "raises": "function tool that raises (failure_error_function answers)",
+    "missing": "call to a tool that does not exist (tool_not_found_behavior)",
+    "handoff": "handoff to the other agent",
+    "blocked": "function tool whose input guardrail rejects the call",
+    "redacted": "function tool whose output guardrail rejects the result",
+    "agent": "agent as a tool (Agent.as_tool), inner agent calls a plain tool",
+    "gated_agent": "agent as a tool with needs_approval=True",
+    "nested_gated": "agent as a tool whose inner agent calls a gated tool",
+}
+# Producers whose call (or whose inner agent's call) interrupts the run for a decision.
+INTERRUPTING = frozenset({"gated", "gated_agent", "nested_gated"})
+MODES = ("previous_response_id", "conversation_id", "auto_previous_response_id")
+
+
+@dataclass(frozen=True)
+class Call:
+    call_id: str
+    producer: str
+    approve: bool | None = None
+
+    @property
+    def inner_call_id(self) -> str | None:
+        """The call id the inner agent of an agent tool uses for its own tool call."""
+        return f"{self.call_id}_in" if self.producer in AGENT_PRODUCERS else None
+
+    @property
+    def decision_call_id(self) -> str | None:
+        """The call id of the interruption this call raises, if it raises one."""
+        if self.producer == "nested_gated":
+            return self.inner_call_id
+        return self.call_id if self.producer in INTERRUPTING else None
+
+    def expected_runs(self) -> set[str]:
+        """Tags of the tool bodies that must run exactly once for this call."""
+        if self.producer in {"plain", "raises", "redacted"}:
+            return {self.call_id}
+        if self.producer == "gated":
+            return {self.call_id} if self.approve else set()
+        if self.producer == "agent":
+            return {f"{self.call_id}_in"}
+        if self.producer in {"gated_agent", "nested_gated"}:
+            return {f"{self.call_id}_in"} if self.approve else set()
+        return set()
+
+    def render(self) -> str:
+        if self.approve is None:
+            return f"{self.call_id} {self.producer}"
+        return f"{self.call_id} {self.producer} ({'approved' if self.approve else 'rejected'})"
+
+
+AGENT_PRODUCERS = frozenset({"agent", "gated_agent", "nested_gated"})
+
+
+@dataclass(frozen=True)
+class Turn:
+    calls: tuple[Call, ...]
+    serialise: bool
+
+    @property
+    def interrupts(self) -> bool:
+        return any(call.producer in INTERRUPTING for call in self.calls)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    mode: str
+    streamed: bool
+    turns: tuple[Turn, ...]
+
+    def calls(self) -> list[Call]:
+        return [call for turn in self.turns for call in turn.calls]
+
+    def decisions(self) -> dict[str, bool]:
+        """Approval decision by the call id of each interruption the scenario expects."""
+        return {
+            call.decision_call_id: bool(call.approve)
+            for call in self.calls()
+            if call.decision_call_id is not None
+        }
+
+    def turn_of(self, call_id: str) -> Turn | None:
+        for turn in self.turns:
+            if any(call_id in {call.call_id, call.inner_call_id} for call in turn.calls):
+                return turn
+        return None
+
+    def __repr__(self) -> str:
+        turns = "; ".join(
+            ", ".join(call.render() for call in turn.calls) + (" [serialised]" * turn.serialise)
+            for turn in self.turns
+        )
+        return f"<{self.mode}, {'run_streamed' if self.streamed else 'run'}: {turns}>"
+
+    def render(self) -> str:
+        """A reading of the scenario that fits on a screen."""
+        lines = [
+            f"mode:     {self.mode}",
+            f"runner:   {'Runner.run_streamed' if self.streamed else 'Runner.run'}",
+        ]
+        for number, turn in enumerate(self.turns, start=1):
+            batch = " | ".join(call.render() for call in turn.calls)
+            state = ""
+            if turn.interrupts:
+                state = (
+                    "  -> interrupts; state to_string/from_string"
+                    if turn.serialise
+                    else "  -> interrupts; state resumed in memory"
+                )
+            lines.append(f"turn {number}:   {batch}{state}")
+        lines.append(f"turn {len(self.turns) + 1}:   assistant message 'Done.'")
+        return "\n".join(lines)
+
+
+def call_id(turn: int, index: int) -> str:
+    return f"call_{turn}{string.ascii_lowercase[index]}"
+
+
+def _handoff_beside_interruption(kinds: list[str]) -> bool:
+    return "handoff" in kinds and any(kind in INTERRUPTING for kind in kinds)
+
+
+@st.composite
+def turns(
+    draw: st.DrawFn,
+    number: int,
+    producers: tuple[str, ...],
+    *,
+    interrupts: bool,
+    handoff_beside_interruption: bool,
+) -> Turn:
+    """One batch; with ``interrupts``, one of its calls is sure to interrupt the run."""
+    gates = [kind for kind in producers if kind in INTERRUPTING]
+    interrupts = interrupts and bool(gates)
+    batches = st.lists(st.sampled_from(producers), min_size=0 if interrupts else 1, max_size=3)
+    if not handoff_beside_interruption:
+        batches = batches.filter(
+            lambda kinds: not _handoff_beside_interruption(kinds + gates[:1] * interrupts)
+        )
+    kinds = draw(batches)
+    if interrupts:
+        kinds.insert(draw(st.integers(0, len(kinds))), draw(st.sampled_from(gates)))
+    calls = tuple(
+        Call(
+            call_id(number, index),
+            kind,
+            draw(st.booleans()) if kind in INTERRUPTING else None,
+        )
+        for index, kind in enumerate(kinds)
+    )
+    serialise = draw(st.booleans()) if any(kind in INTERRUPTING for kind in kinds) else False
+    return Turn(calls, serialise)
+
+
+@st.composite
+def scenarios(
+    draw: st.DrawFn,
+    producers: tuple[str, ...],
+    modes: tuple[str, ...] = MODES,
+    *,
+    handoff_beside_interruption: bool = True,
+) -> Scenario:
+    """Interrupted conversations over the given producers: at least one turn interrupts.
+
+    Keep ``producers`` and ``modes`` in the order of PRODUCERS and MODES: Hypothesis shrinks a
+    choice towards the front.
+    """
+    mode = draw(st.sampled_from(modes))
+    streamed = draw(st.booleans())
+    count = draw(st.integers(min_value=1, max_value=3))
+    interrupting = draw(st.integers(min_value=1, max_value=count))
+    drawn = tuple(
+        draw(
+            turns(
+                number,
+                producers,
+                interrupts=number == interrupting,
+                handoff_beside_interruption=handoff_beside_interruption,
+            )
+        )
+        for number in range(1, count + 1)
+    )
+    return Scenario(mode, streamed, drawn)

@@ -1,0 +1,194 @@
+"""Run the resume property on one release's environment, patched by default, and always revert.
+
+    python3 property/run.py --python build/cache/envs/0.18.3/bin/python
+    python3 property/run.py --python PY --unpatched          # must find and shrink a failure
+    python3 property/run.py --python PY --examples 2000 --fresh   # a long, fresh exploration
+    python3 property/run.py --python PY --patch /tmp/weak.patch    # a variant of a patch
+    python3 property/run.py --python PY --without missing     # leave a producer out
+    python3 property/run.py --python PY --known-defects       # no upstream-defect workarounds
+
+Hypothesis is installed once into an overlay directory (pip --target) and put on PYTHONPATH, so
+the release's environment is not changed. The patch goes on with `hotfix.py apply` (or, for
+--patch, with hotfix.py's hunk logic after checking the base blob) and comes off in a finally
+clause. The exit code is pytest's. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import hotfix  # noqa: E402 - the repository root is put on sys.path just above
+
+HYPOTHESIS = "hypothesis==6.155.2"
+CACHE = Path(os.environ.get("HOTFIX_CACHE", ROOT / "build" / "cache"))
+PROBE = """
+import importlib.metadata, importlib.util, json, pathlib, sys
+spec = importlib.util.find_spec("agents")
+package = pathlib.Path(next(iter(spec.submodule_search_locations)))
+print(json.dumps({
+    "python": "%d.%d" % sys.version_info[:2],
+    "release": importlib.metadata.version("openai-agents"),
+    "module": str(package / "run_internal" / "oai_conversation.py"),
+}))
+"""
+
+
+class DriverError(Exception):
+    """A refusal: the message says why, and nothing was changed."""
+
+
+def probe(python: str) -> dict[str, str]:
+    if not (shutil.which(python) or Path(python).is_file()):
+        raise DriverError(f"--python {python}: no such interpreter")
+    done = subprocess.run([python, "-c", PROBE], capture_output=True, text=True)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise DriverError(f"{python} cannot import openai-agents: {last}")
+    return json.loads(done.stdout)
+
+
+def overlay(python_version: str) -> Path:
+    """A directory holding the pinned Hypothesis for this Python, made once."""
+    pin = HYPOTHESIS.replace("==", "-")
+    target = CACHE / "overlay" / f"{pin}-py{python_version}"
+    if (target / ".complete").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".staging-"))
+    try:
+        target_args = ["--target", str(staging), "--python-version", python_version]
+        if importlib.util.find_spec("pip") is not None:
+            command = [sys.executable, "-m", "pip", "install", "--quiet"]
+            command += ["--disable-pip-version-check", "--only-binary=:all:"]
+        elif shutil.which("uv"):
+            command = ["uv", "pip", "install", "--quiet"]
+        else:
+            raise DriverError(f"neither pip nor uv is available to install {HYPOTHESIS}")
+        command += [*target_args, HYPOTHESIS]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise DriverError(f"could not install {HYPOTHESIS}: {done.stderr.strip()}")
+        (staging / ".complete").write_text(HYPOTHESIS + "\n")
+        shutil.rmtree(target, ignore_errors=True)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def hotfix_cli(python: str, command: str) -> str:
+    done = subprocess.run(
+        [python, str(ROOT / "hotfix.py"), command], capture_output=True, text=True, cwd=ROOT
+    )
+    if done.returncode != 0:
+        raise DriverError(f"hotfix.py {command}: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def apply_variant(module: Path, patch_file: Path) -> bytes:
+    """Apply a patch that is not in patches/series; return the release's own bytes."""
+    patch = hotfix.read_patch(patch_file)
+    original = module.read_bytes()
+    if hotfix.git_blob(original) != patch.base_blob:
+        raise DriverError(
+            f"{patch_file} does not fit {module} (base blob differs); nothing changed"
+        )
+    text = hotfix.apply_hunks(original.decode(), patch)
+    hotfix.write_atomically(module, text, hotfix.git_blob(text.encode()))
+    return original
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--python", required=True, help="the release environment's interpreter")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--unpatched", action="store_true", help="run on the release's own file")
+    which.add_argument("--patch", type=Path, help="apply this patch instead of the series one")
+    parser.add_argument("--examples", type=int, default=60, help="scenarios to try (default 60)")
+    parser.add_argument("--fresh", action="store_true", help="random seed, saved failures")
+    parser.add_argument("--seed", type=int, help="with --fresh: repeat the run with this seed")
+    parser.add_argument(
+        "--without", default="", metavar="P,Q", help="producers to leave out (comma-separated)"
+    )
+    parser.add_argument(
+        "--known-defects", action="store_true", help="also draw what known_defects.py leaves out"
+    )
+    parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    args = parser.parse_args(argv)
+    if args.examples < 1:
+        parser.error("--examples must be at least 1")
+    if args.seed is not None and not args.fresh:
+        parser.error("--seed needs --fresh (the default run is derandomised)")
+    if args.patch is not None and not args.patch.is_file():
+        parser.error(f"--patch {args.patch}: no such file")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    try:
+        facts = probe(args.python)
+        release, module = facts["release"], Path(facts["module"])
+        state = hotfix_cli(args.python, "status")
+        if "unpatched" not in state:
+            raise DriverError(f"{state}; revert it first (hotfix.py revert), nothing changed")
+        extra = overlay(facts["python"])
+    except (DriverError, hotfix.HotfixError) as error:
+        print(f"property: {error}", file=sys.stderr)
+        return 2
+    report = ROOT / "build" / f"property-{release}.md"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(extra), str(ROOT)]),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PROPERTY_EXAMPLES": str(args.examples),
+        "PROPERTY_FRESH": "1" if args.fresh else "0",
+        "PROPERTY_REPORT": str(report),
+        "PROPERTY_KNOWN_DEFECTS": "1" if args.known_defects else "0",
+        "PROPERTY_WITHOUT": args.without,
+    }
+    command = [args.python, "-m", "pytest", "property", "-p", "no:cacheprovider", "-q"]
+    command += ["--tb=line", *args.pytest_args]
+    if args.fresh:
+        seed = args.seed if args.seed is not None else random.randrange(2**32)
+        command.append(f"--hypothesis-seed={seed}")
+        print(f"property: fresh exploration with seed {seed} (repeat: --fresh --seed {seed})")
+    original: bytes | None = None
+    code = 2
+    report.unlink(missing_ok=True)
+    try:
+        if args.patch is not None:
+            original = apply_variant(module, args.patch)
+            print(f"property: openai-agents {release}: applied {args.patch} (a variant)")
+        elif not args.unpatched:
+            print(f"property: {hotfix_cli(args.python, 'apply')}")
+        else:
+            print(f"property: openai-agents {release}: the release's own file, unpatched")
+        code = subprocess.run(command, cwd=ROOT, env=env).returncode
+    except (DriverError, hotfix.HotfixError) as error:
+        print(f"property: {error}", file=sys.stderr)
+    finally:
+        if original is not None:
+            hotfix.write_atomically(module, original.decode(), hotfix.git_blob(original))
+        elif not args.unpatched and "unpatched" not in hotfix_cli(args.python, "status"):
+            hotfix_cli(args.python, "revert")
+        print(f"property: {hotfix_cli(args.python, 'status')}")
+    if code != 0 and report.is_file():
+        print(f"\n{report.read_text()}")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""Releases on the index that patches/series does not list yet, from a fake local index.
+
+The fake index holds the newest release and two made-up ones built from it: 0.99.0 with its
+file unchanged (a revision a patch fits) and 0.99.1 with one line added to it (a new revision).
+No network: the index is on 127.0.0.1 and uv runs offline, from the cache the matrix filled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fake_index import rewrap_sdist, rewrap_wheel, serve
+
+import hotfix
+from matrix import index, runner, series
+from matrix.groups import GROUPS
+from matrix.paths import CACHE, ROOT
+
+RELEASES = hotfix.read_series()
+NEWEST = series.numbered(RELEASES)[-1]
+PATCH = RELEASES[NEWEST].patch
+EXPECTED = [g for g in GROUPS if g in RELEASES[NEWEST].unpatched_failures]
+ADDED = b"\n# A line added upstream after the newest patch was made.\n"
+
+
+def unchanged(data: bytes) -> bytes:
+    return data
+
+
+def changed(data: bytes) -> bytes:
+    return data + ADDED
+
+
+@pytest.fixture(scope="module")
+def fake_index() -> Iterator[str]:
+    wheel = CACHE / "files" / f"openai_agents-{NEWEST}-py3-none-any.whl"
+    sdist = CACHE / "files" / f"openai_agents-{NEWEST}.tar.gz"
+    if not (wheel.exists() and sdist.exists() and (CACHE / "pins" / f"{NEWEST}.txt").exists()):
+        pytest.fail(f"{NEWEST} is not in {CACHE}: run `nox -s release(sdk='{NEWEST}')` first")
+    # The newest release itself: the base that `git apply --3way` merges from.
+    files = {wheel.name: wheel.read_bytes(), sdist.name: sdist.read_bytes()}
+    for version, change in (("0.99.0", unchanged), ("0.99.1", changed)):
+        files[f"openai_agents-{version}-py3-none-any.whl"] = rewrap_wheel(
+            wheel, NEWEST, version, change
+        )
+        files[f"openai_agents-{version}.tar.gz"] = rewrap_sdist(sdist, NEWEST, version, change)
+    with serve(files) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def run(fake_index: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """`python -m matrix 0.99.0 0.99.1` against the fake index, with a cache of its own."""
+    work = tmp_path_factory.mktemp("matrix")
+    cache, report = work / "cache", work / "report"
+    (cache / "pins").mkdir(parents=True)
+    # Resolving pins needs the real index; the made-up release takes its original's.
+    shutil.copy2(CACHE / "pins" / f"{NEWEST}.txt", cache / "pins" / "0.99.0.txt")
+    env = {k: v for k, v in os.environ.items() if k not in index.SETTINGS}
+    env.update(HOTFIX_CACHE=str(cache), PIP_INDEX_URL=fake_index, UV_OFFLINE="1")
+    command = [sys.executable, "-m", "matrix", "0.99.0", "0.99.1", "--report-dir", str(report)]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 1, result.stdout + result.stderr
+    return report, result.stdout
+
+
+def rows(report: Path) -> dict[str, dict]:
+    payload = json.loads((report / "matrix-report.json").read_text())
+    return {row["release"]: row for row in payload["rows"]}
+
+
+def test_new_releases_on_the_index_are_found_and_selected(
+    fake_index: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in index.SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PIP_INDEX_URL", fake_index)
+    index.index_url.cache_clear()
+    monkeypatch.setattr(index, "_index", {})
+    try:
+        assert series.new_releases() == ["0.99.0", "0.99.1"]
+        full = runner.select_releases([], full=True)
+    finally:
+        index.index_url.cache_clear()
+
+    assert full[-3:] == ["0.99.0", "0.99.1", "main"]
+    assert set(RELEASES) <= set(full)
+
+
+def test_a_known_revision_is_checked_with_its_patch_and_marked_not_in_series(
+    run: tuple[Path, str],
+) -> None:
+    report, stdout = run
+    row = rows(report)["0.99.0"]
+
+    assert row["ok"], row["problems"]
+    assert not row["in_series"]
+    assert row["patch"] == PATCH
+    assert row["unpatched"] == EXPECTED
+    assert row["patched"].endswith("passed")
+    assert row["apply_check"] == "ok"
+    assert "| 0.99.0 (not yet in series) |" in (report / "matrix-report.md").read_text()
+    assert "not yet in series: `nox -s series -- --update` writes its row" in stdout
+
+
+def test_an_unknown_revision_fails_naming_its_blob_and_the_three_way_result(
+    run: tuple[Path, str],
+) -> None:
+    report, _ = run
+    row = rows(report)["0.99.1"]
+    with tarfile.open(CACHE / "files" / f"openai_agents-{NEWEST}.tar.gz") as sdist:
+        member = sdist.extractfile(f"openai_agents-{NEWEST}/src/{hotfix.MODULE}")
+        assert member is not None
+        blob = hotfix.git_blob(member.read() + ADDED)
+
+    assert not row["ok"]
+    assert not row["in_series"]
+    [problem] = row["problems"]
+    assert f"is a new revision, blob {blob}, which no patch in patches/ fits" in problem
+    assert f"`git apply --3way {PATCH}` merges cleanly: a rebased patch can be proposed" in problem
+    proposal = report / f"proposed-oai_conversation-{blob[:8]}.patch"
+    assert str(proposal) in problem
+    assert f"index {blob}.." in proposal.read_text()
+
+
+def test_series_update_writes_the_measured_row_of_the_release_that_passed(
+    run: tuple[Path, str], tmp_path: Path
+) -> None:
+    report, _ = run
+    copy = tmp_path / "series"
+    shutil.copy2(hotfix.SERIES, copy)
+
+    assert series.update(write=True, report_dir=report, series_path=copy) == 1
+
+    updated = hotfix.read_series(copy)
+    assert updated["0.99.0"].patch == PATCH
+    assert updated["0.99.0"].unpatched_failures == RELEASES[NEWEST].unpatched_failures
+    assert "0.99.1" not in updated
+    assert list(updated)[-2:] == ["0.99.0", "main"]
+    assert copy.read_text().replace(series.series_line("0.99.0", PATCH, EXPECTED) + "\n", "") == (
+        hotfix.SERIES.read_text()
+    )
+
+
+def test_an_html_index_on_disk_is_read_like_a_json_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A mirror on disk serves PEP 503 pages: anchors with the sha256 in the fragment.
+    page = tmp_path / "simple" / "openai-agents" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text(
+        "<html><body>\n"
+        '<a href="../../files/openai_agents-0.99.0-py3-none-any.whl#sha256=ab12">w</a>\n'
+        '<a href="../../files/openai_agents-0.99.0.tar.gz#sha256=cd34">s</a>\n'
+        '<a href="../../files/openai_agents-0.99.2-py3-none-any.whl#sha256=ef56" '
+        'data-yanked="">y</a>\n'
+        "</body></html>\n"
+    )
+    for name in index.SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("UV_DEFAULT_INDEX", (tmp_path / "simple").as_uri())
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/unused/")
+    index.index_url.cache_clear()
+    monkeypatch.setattr(index, "_index", {})
+    try:
+        files = index.index_files()
+        versions = index.index_versions()
+    finally:
+        index.index_url.cache_clear()
+
+    sdist = files["openai_agents-0.99.0.tar.gz"]
+    assert sdist["url"] == (tmp_path / "files" / "openai_agents-0.99.0.tar.gz").as_uri()
+    assert sdist["hashes"] == {"sha256": "cd34"}
+    assert versions == ["0.99.0"]
