@@ -24,13 +24,10 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 PATCHES = Path(__file__).resolve().parent / "patches"
 SERIES = PATCHES / "series"
 MODULE = "agents/run_internal/oai_conversation.py"
-PLAIN_TOOL = "a tool that needs no approval"
-MISSING_TOOL = "a call to a tool that does not exist"
 HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
@@ -222,90 +219,35 @@ def verify() -> str:
             f"{openai.__version__} may be newer than the installed openai-agents supports"
         ) from None
     if failures:
-        raise HotfixError("verify FAILED through Runner.run: " + "; ".join(failures))
+        raise HotfixError(
+            "verify FAILED: Runner.run cannot resume a rejected call on a conversation_id "
+            + "; nor ".join(failures)
+        )
     if tracker:
         raise HotfixError(
-            f"verify FAILED at the tracker: {tracker}; Runner.run resumed the report's scenarios "
-            "on this release, so only callers of hydrate_from_state() are hit"
+            f"verify FAILED at the tracker: {tracker}; Runner.run resumed every scenario in "
+            "repro/resume_after_approval.py on this release, so only callers of "
+            "hydrate_from_state() are hit"
         )
     return (
-        "verify ok: resumed HITL runs (Runner.run over loopback HTTP, previous_response_id) "
-        "send every output produced before the interruption, and so does the tracker"
+        "verify ok: resumed HITL runs (Runner.run over loopback HTTP, conversation_id) send "
+        "every output produced before the interruption, and so does the tracker"
     )
 
 
 def _replay_through_runner() -> list[str]:
-    """Resume the report's run through Runner against the loopback stand-in in tests/utils."""
+    """Resume through Runner against the loopback stand-in: repro/resume_after_approval.py."""
     import asyncio
-    import logging
 
-    from agents import RunConfig
-
-    # The SDK logs every refused request; the verdict below already says what was refused.
-    logging.getLogger("openai.agents").setLevel(logging.CRITICAL)
-
-    path = PATCHES.parent / "tests" / "utils" / "fake_responses_api.py"
-    spec = importlib.util.spec_from_file_location("_hotfix_fake_responses_api", path)
-    if spec is None or spec.loader is None:
-        raise HotfixError(f"{path} is missing; run hotfix.py from a full checkout")
-    stand_in = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(stand_in)
-    scenarios = [PLAIN_TOOL]
-    # Releases with tool_not_found_behavior answer a call to an unknown tool locally as well.
-    if "tool_not_found_behavior" in getattr(RunConfig, "__dataclass_fields__", {}):
-        scenarios.append(MISSING_TOOL)
-    return [asyncio.run(_resume(stand_in, scenario)) for scenario in scenarios]
-
-
-async def _resume(stand_in: Any, scenario: str) -> str:
-    from openai import AsyncOpenAI, BadRequestError, DefaultAsyncHttpxClient
-
-    from agents import Agent, OpenAIResponsesModel, RunConfig, Runner, RunState, function_tool
-
-    @function_tool(needs_approval=True)
-    def run_cleanup(target: str) -> str:
-        return f"Cleaned up {target}"
-
-    @function_tool
-    def run_diagnostic(check_name: str) -> str:
-        return f"Diagnostic {check_name} completed."
-
-    def call(call_id: str, name: str, arguments: str) -> dict[str, Any]:
-        return {"type": "function_call", "call_id": call_id, "name": name, "arguments": arguments}
-
-    gated = call("call_GATED", "run_cleanup", '{"target": "temp_files"}')
-    options: dict[str, Any] = {}
-    if scenario == MISSING_TOOL:
-        local = call("call_MISSING", "run_defrag", "{}")
-        options["tool_not_found_behavior"] = "return_error_to_model"
-    else:
-        local = call("call_PLAIN", "run_diagnostic", '{"check_name": "thermal"}')
-    script = [[stand_in.message("Hello.")], [gated, local], [stand_in.message("Done.")]]
-    config = RunConfig(tracing_disabled=True, **options)
-    with stand_in.FakeResponsesAPI(script) as api:
-        client = AsyncOpenAI(
-            base_url=api.base_url,
-            api_key="verify",
-            max_retries=0,
-            http_client=DefaultAsyncHttpxClient(trust_env=False),
-        )
-        model = OpenAIResponsesModel(model="gpt-4.1-mini", openai_client=client)
-        agent: Agent = Agent(name="verify", model=model, tools=[run_cleanup, run_diagnostic])
-        first = await Runner.run(agent, "Hello.", run_config=config)
-        interrupted = await Runner.run(
-            agent,
-            "Clean up and diagnose.",
-            run_config=config,
-            previous_response_id=first.last_response_id,
-        )
-        state = await RunState.from_string(agent, interrupted.to_state().to_string())
-        for interruption in state.get_interruptions():
-            state.reject(interruption)
-        try:
-            await Runner.run(agent, state, run_config=config)
-        except BadRequestError as error:
-            return f"with {scenario} next to a gated one: {error}"
-    return ""
+    sys.path.insert(0, str(PATCHES.parent))
+    try:
+        from repro.resume_after_approval import verdicts
+    except ModuleNotFoundError as error:
+        if error.name not in {"repro", "repro.resume_after_approval", "tests", "tests.utils"}:
+            raise
+        raise HotfixError(f"run hotfix.py from a full checkout ({error})") from None
+    results = asyncio.run(verdicts())
+    return [f"next to {name} ({verdict})" for name, verdict in results.items() if verdict != "ok"]
 
 
 def _replay_report_scenario() -> str:

@@ -34,7 +34,9 @@ def lint(session: nox.Session) -> None:
 def hotfix(session: nox.Session) -> None:
     """hotfix.py on a fresh install of 0.13.3: status, apply, verify, revert, refusals."""
     session.install("openai-agents==0.13.3", "openai==2.26.0", "pytest", "pytest-asyncio")
-    session.run("pytest", "selftests/test_hotfix.py", *session.posargs)
+    session.run(
+        "pytest", "selftests/test_hotfix.py", "selftests/test_live_opt_in.py", *session.posargs
+    )
 
 
 @nox.session
@@ -81,10 +83,46 @@ def gates(session: nox.Session) -> None:
 
 
 @nox.session(tags=["ci"])
+def pythons(session: nox.Session) -> None:
+    """The #2798 releases and one per file revision on every CPython 3.10+ here, a column each."""
+    helper(session, "pythons")
+
+
+@nox.session
+def property(session: nox.Session) -> None:
+    """The resume property on a release: -- RELEASE [--unpatched] [--examples N] [--fresh]."""
+    helper(session, "property")
+
+
+@nox.session(tags=["ci"])
+def property_ci(session: nox.Session) -> None:
+    """The resume property, patched, on the newest release of every file revision."""
+    helper(session, "property", "--ci")
+
+
+@nox.session(tags=["ci"])
+def random_order(session: nox.Session) -> None:
+    """Our tests, patched, in random order with seeds 1 to N: -- RELEASE... [--runs N]."""
+    helper(session, "random-order", *([] if session.posargs else ["0.13.3", "0.24.0"]))
+
+
+@nox.session
+def upstream_ci(session: nox.Session) -> None:
+    """Upstream's own checks and full suite, patched and not: -- --upstream PATH."""
+    session.run("python", "matrix/upstream_ci.py", *session.posargs)
+
+
+@nox.session(tags=["ci"])
 def selftests(session: nox.Session) -> None:
     """The matrix's own tests: new releases from a fake local package index, locks, no network."""
     session.install("pytest", "pytest-asyncio")
-    session.run("pytest", "selftests", "--ignore=selftests/test_hotfix.py", *session.posargs)
+    session.run(
+        "pytest",
+        "selftests",
+        "--ignore=selftests/test_hotfix.py",
+        "--ignore=selftests/test_live_opt_in.py",
+        *session.posargs,
+    )
 
 
 @nox.session

@@ -13,6 +13,9 @@ from . import __doc__ as description
 from .documents import issue_table, tests_patch
 from .gates import gates
 from .paths import BUILD, CACHE
+from .property import property_command
+from .pythons import pythons_command
+from .random_order import random_order
 from .runner import run_matrix, select_releases
 from .series import numbered, update
 from .shell import MatrixError
@@ -56,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
             return issue_table(check="--check" in argv)
         if argv[:1] == ["series"]:
             return update(write="--update" in argv)
+        if argv[:1] == ["property"]:
+            return property_command(argv[1:])
+        if argv[:1] == ["pythons"]:
+            return pythons_command(argv[1:])
+        if argv[:1] == ["random-order"]:
+            return random_order(argv[1:])
         if argv[:1] == ["gates"]:
             newest = numbered(hotfix.read_series())[-1]
             return gates(argv[1:] or ["0.13.3", newest], sys.executable)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import shutil
 import tempfile
@@ -17,21 +18,35 @@ from pathlib import Path
 import hotfix
 
 from .paths import CACHE
-from .shell import run, say, write_whole
+from .shell import MatrixError, run, say, write_whole
 
 TEST_TOOLS = ("pytest", "pytest-asyncio", "pytest-mock", "inline-snapshot", "httpx")
 
 
+@functools.cache
+def python_version(python: str) -> str:
+    """The interpreter's X.Y, which names its environments; a clear error if it is missing."""
+    if not (shutil.which(python) or Path(python).is_file()):
+        raise MatrixError(f"no interpreter {python!r} on this machine")
+    done = run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+    return done.stdout.strip()
+
+
+def env_dir(release: str, python: str) -> Path:
+    """The cached environment of a release for one Python version."""
+    return CACHE / "envs" / f"{release}-py{python_version(python)}"
+
+
 @contextlib.contextmanager
-def release_lock(release: str) -> Iterator[None]:
-    """Hold the release's environment alone; say so once if another run holds it."""
-    path = CACHE / "locks" / f"{release}.lock"
+def release_lock(name: str) -> Iterator[None]:
+    """Hold a release's environment alone; say so once if another run holds it."""
+    path = CACHE / "locks" / f"{name}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            say(f"{release}: waiting for another run to finish with its environment ({path})")
+            say(f"{name}: waiting for another run to finish with its environment ({path})")
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -92,3 +107,42 @@ def make_env(
     run(["uv", "pip", "install", "--quiet", "--no-deps", "--python", interpreter, package])
     stamp_file.write_text(stamp)
     return interpreter
+
+
+@contextlib.contextmanager
+def held_env(release: str, python: str) -> Iterator[tuple[Path, Path, Path]]:
+    """A release's cached environment, held alone: its interpreter, its sdist tree and a scratch
+    directory, both removed afterwards. The environment is the matrix's, unpatched."""
+    from .trees import release_source
+
+    series = hotfix.read_series()
+    if release == "main" or release not in series:
+        raise MatrixError(f"{release}: not a release in patches/series")
+    patch = hotfix.PATCHES / series[release].patch
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"held-{release}-", dir=CACHE) as scratch:
+        source = release_source(release, Path(scratch), None)
+        assert not isinstance(source, str)
+        where = env_dir(release, python)
+        with release_lock(where.name):
+            requirements = pins(release, source.tree, source.cutoff)
+            interpreter = make_env(where, requirements, source.package, python, patch)
+            yield interpreter, source.tree, Path(scratch)
+
+
+def overlay(requirement: str, python: str) -> Path:
+    """A directory with one test plugin for this Python (its dependencies come from the
+    environment), put on PYTHONPATH instead of installing it into a release's environment."""
+    target = CACHE / "overlay" / f"{requirement.replace('==', '-')}-py{python_version(python)}"
+    if not (target / ".complete").is_file():
+        staging = Path(tempfile.mkdtemp(dir=CACHE, prefix=".overlay-"))
+        try:
+            install = ["uv", "pip", "install", "--quiet", "--no-deps", "--python", python]
+            run([*install, "--target", staging, requirement])
+            (staging / ".complete").write_text(requirement + "\n")
+            shutil.rmtree(target, ignore_errors=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staging.rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return target

@@ -1,4 +1,5 @@
-"""Upstream's gates, ruff and mypy with the sdist's own configuration, on the patched tree."""
+"""Upstream's gates with the sdist's own configuration and pins, on the patched tree: ruff, mypy,
+pyright (its pyrightconfig.json), and the optional-truthiness check where the tree has it."""
 
 from __future__ import annotations
 
@@ -9,15 +10,16 @@ from pathlib import Path
 import hotfix
 
 from .envs import make_env, pins
-from .paths import CACHE, ROOT, TESTS
+from .paths import CACHE, INTEGRATION_TESTS, ROOT, TESTS
 from .shell import run, say
 from .trees import release_source
 
-GATE_TOOLS = ("ruff", "mypy")
+GATE_TOOLS = ("ruff", "mypy", "pyright")
+TRUTHINESS = ".github/scripts/check_optional_truthiness.py"
 
 
 def gates(releases: list[str], python: str) -> int:
-    """Upstream's ruff and mypy, with the sdist's own configuration, on the patched tree."""
+    """Upstream's gates, with the sdist's own configuration and pins, on the patched tree."""
     failures = 0
     for release in releases:
         work = Path(tempfile.mkdtemp(prefix=f"gates-{release}-", dir=CACHE))
@@ -26,7 +28,8 @@ def gates(releases: list[str], python: str) -> int:
             assert not isinstance(source, str)
             tree = source.tree
             run(["git", "apply", hotfix.PATCHES / hotfix.release_for(release).patch], cwd=tree)
-            for ours in sorted(TESTS.rglob("*.py")):
+            ours_files = [*sorted(TESTS.rglob("*.py")), *sorted(INTEGRATION_TESTS.rglob("*.py"))]
+            for ours in ours_files:
                 target = tree / ours.relative_to(ROOT)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(ours, target)
@@ -36,15 +39,31 @@ def gates(releases: list[str], python: str) -> int:
             tools = [line for line in dev if line.split("==")[0] in GATE_TOOLS]
             interpreter = make_env(work / "env", requirements, source.package, python)
             run(["uv", "pip", "install", "--quiet", "--python", interpreter, *tools])
-            files = ["src/" + hotfix.MODULE] + [
-                str(p.relative_to(ROOT)) for p in sorted(TESTS.rglob("*.py"))
-            ]
+            files = ["src/" + hotfix.MODULE] + [str(p.relative_to(ROOT)) for p in ours_files]
             bin_dir = interpreter.parent
-            for gate in (
+            checks = [
                 [bin_dir / "ruff", "check", *files],
                 [bin_dir / "ruff", "format", "--check", *files],
                 [bin_dir / "mypy", "--follow-imports=silent", *files],
-            ):
+            ]
+            if (tree / "pyrightconfig.json").is_file() and (bin_dir / "pyright").exists():
+                checks.append(
+                    [
+                        bin_dir / "pyright",
+                        "--pythonpath",
+                        interpreter,
+                        "--project",
+                        "pyrightconfig.json",
+                        *files,
+                    ]
+                )
+            else:
+                say(f"{release}: pyright: not run (no pyrightconfig.json or pin in this sdist)")
+            if (tree / TRUTHINESS).is_file():
+                checks.append([interpreter, TRUTHINESS, "src/agents"])
+            else:
+                say(f"{release}: {TRUTHINESS}: not run (the sdist does not carry .github/)")
+            for gate in checks:
                 result = run(gate, cwd=tree, check=False)
                 name = " ".join(str(part) for part in gate[:2]).replace(str(bin_dir) + "/", "")
                 verdict = "ok" if result.returncode == 0 else "FAILED"

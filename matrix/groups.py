@@ -1,6 +1,8 @@
 """Which tests the matrix runs: our test groups (files in tests/) and upstream's tests.
 
-A group is one file in tests/; patches/series names, for each release, the groups that fail
+A group is one file in tests/, except the producers file, where each producer (the test's first
+parameter) is a group of its own, `api:<producer>`: the report then says through which producer a
+release fails at the public API. patches/series names, for each release, the groups that fail
 without the patch. Add a group here and in patches/series' header.
 """
 
@@ -15,6 +17,24 @@ GROUPS = {
     "stale-input-ids": "test_server_conversation_tracker_stale_input_ids.py",
     "guards": "test_server_conversation_tracker_resume_dedupe.py",
 }
+PRODUCERS_FILE = "test_hitl_server_conversation_producers.py"
+# The keys of PRODUCERS in that file, in its order.
+PRODUCERS = (
+    "returning-tool",
+    "raising-tool",
+    "input-guardrail",
+    "output-guardrail",
+    "agent-as-tool",
+    "shell-tool",
+    "missing-tool",
+    "tool-gone-at-resume",
+    "handoff",
+    "local-shell-tool",
+)
+API_GROUPS = {f"api:{producer}": PRODUCERS_FILE for producer in PRODUCERS}
+ALL_GROUPS = (*GROUPS, *API_GROUPS)
+# Groups that fail through the public API (Runner over HTTP) rather than at the tracker.
+PUBLIC_API_GROUPS = ("runner", "live", *API_GROUPS)
 UPSTREAM_TESTS = (
     "test_server_conversation_tracker.py",
     "test_hitl_*.py",
@@ -27,7 +47,7 @@ UPSTREAM_SELECTION = "tracker or hitl or previous_response or conversation"
 
 
 def our_test_files() -> list[str]:
-    return [f"tests/{name}" for name in GROUPS.values()]
+    return [f"tests/{name}" for name in dict.fromkeys([*GROUPS.values(), PRODUCERS_FILE])]
 
 
 def upstream_test_files(tree: Path) -> list[str]:
@@ -39,6 +59,12 @@ def upstream_test_files(tree: Path) -> list[str]:
 
 def group_of(node: str) -> str | None:
     filename = node.split("::")[0].rsplit("/", 1)[-1]
+    if filename == PRODUCERS_FILE:
+        parameters = node.partition("[")[2]
+        for producer in PRODUCERS:
+            if parameters.startswith(f"{producer}-"):
+                return f"api:{producer}"
+        raise ValueError(f"{node}: producer not in matrix/groups.py's PRODUCERS")
     for group, name in GROUPS.items():
         if name == filename:
             return group
@@ -48,7 +74,7 @@ def group_of(node: str) -> str | None:
 def failing_groups(failed: set[str], passed: set[str]) -> tuple[list[str], list[str]]:
     """Our groups that failed, and a note for each group that failed only in part."""
     failing, partial = [], []
-    for group in GROUPS:
+    for group in ALL_GROUPS:
         group_failed = [n for n in failed if group_of(n) == group]
         group_passed = [n for n in passed if group_of(n) == group]
         if group_failed:

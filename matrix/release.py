@@ -13,9 +13,9 @@ from pathlib import Path
 
 import hotfix
 
-from .envs import make_env, pinned, pins, release_lock
+from .envs import env_dir, make_env, pinned, pins, release_lock
 from .groups import (
-    GROUPS,
+    ALL_GROUPS,
     UPSTREAM_SELECTION,
     failing_groups,
     group_of,
@@ -73,7 +73,7 @@ def check_release(
     known_as = release
     if row.in_series:
         row.patch = series[release].patch
-        row.expected_unpatched = [g for g in GROUPS if g in series[release].unpatched_failures]
+        row.expected_unpatched = [g for g in ALL_GROUPS if g in series[release].unpatched_failures]
     work = Path(tempfile.mkdtemp(prefix=f"matrix-{release}-", dir=CACHE))
     try:
         with timed(row, "fetch"):
@@ -91,14 +91,14 @@ def check_release(
                 f"{row.patch} fits {patch.base_blob[:8]}: a new patch is needed"
             )
         with contextlib.ExitStack() as held:
-            env_dir = work / "env"
+            where = work / "env"
             if release != "main":
-                env_dir = CACHE / "envs" / release
-                held.enter_context(release_lock(release))
+                where = env_dir(release, python)
+                held.enter_context(release_lock(where.name))
             with timed(row, "install"):
                 requirements = pins(release, source.tree, source.cutoff)
                 interpreter = make_env(
-                    env_dir, requirements, source.package, python, hotfix.PATCHES / row.patch
+                    where, requirements, source.package, python, hotfix.PATCHES / row.patch
                 )
             row.openai = pinned(requirements, "openai")
             row.pydantic = pinned(requirements, "pydantic")
@@ -108,7 +108,13 @@ def check_release(
                     source.tree, hotfix.PATCHES / row.patch, TESTS_PATCH
                 )
             with StandIn(interpreter, tree) as standin:
-                env = {**os.environ, "OPENAI_BASE_URL": standin.url, "OPENAI_API_KEY": "loopback"}
+                # The live test opts in and talks to the loopback stand-in, never to the API.
+                env = {
+                    **os.environ,
+                    "HITL_LIVE_TESTS": "1",
+                    "OPENAI_BASE_URL": standin.url,
+                    "OPENAI_API_KEY": "loopback",
+                }
                 env.pop("PYTHONPATH", None)
                 # Reused environments then import from bytecode instead of compiling every time.
                 env.pop("PYTHONDONTWRITEBYTECODE", None)

@@ -11,7 +11,7 @@ from pathlib import Path
 import hotfix
 
 from .index import download, upload_time
-from .paths import CACHE, ROOT, TESTS
+from .paths import CACHE, LEGACY_TESTS, ROOT, TESTS
 from .shell import MatrixError, run
 
 UPSTREAM_GIT = "https://github.com/openai/openai-agents-python"
@@ -72,12 +72,14 @@ def unpack(sdist: Path, work: Path, *, whole: bool) -> Path:
 
 
 def prepare_tree(upstream_tree: Path, work: Path) -> Path:
-    """A copy of upstream's tests with ours dropped in unchanged, to run from."""
+    """A copy of upstream's tests with ours (and the live test for release trees) dropped in
+    unchanged, to run from."""
     tree = work / "tree"
     shutil.copytree(upstream_tree / "tests", tree / "tests")
     shutil.copy2(upstream_tree / "pyproject.toml", tree / "pyproject.toml")
-    for ours in sorted(TESTS.rglob("*.py")):
-        target = tree / ours.relative_to(ROOT)
+    legacy = {ours: tree / "tests" / ours.name for ours in sorted(LEGACY_TESTS.glob("*.py"))}
+    files = {ours: tree / ours.relative_to(ROOT) for ours in sorted(TESTS.rglob("*.py"))}
+    for ours, target in {**files, **legacy}.items():
         if target.exists() and target.read_bytes() != ours.read_bytes():
             raise MatrixError(f"{ours.relative_to(ROOT)} would overwrite upstream's file")
         target.parent.mkdir(parents=True, exist_ok=True)

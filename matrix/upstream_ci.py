@@ -1,12 +1,10 @@
 """Upstream's own verification stack on an upstream tree, with the fix and our tests and without.
 
 Copies a git checkout or an unpacked sdist to a scratch directory (the original is never touched),
-installs the tree's own lock and runs what its Makefile and CI run: format check, lint (with the
-optional-truthiness script where the tree has it), mypy, mypy for win32 where its CI runs it,
-pyright with its pyrightconfig.json, and the whole suite (xdist, then the serial tests) in
-upstream CI's environment; with the fix and patches/tests.patch applied, then the suite again
-without them. A step or test failing only with the patch fails the run; shared failures are listed
-apart.
+installs the tree's own lock and runs what its Makefile and CI run (format check, lint with the
+optional-truthiness script, mypy, mypy for win32, pyright, the suite under xdist and then serial)
+in upstream CI's environment, with the fix and patches/tests.patch applied, then the suite again
+without them. A step or test failing only with the patch fails the run.
 
 Standard library only: `python3 matrix/upstream_ci.py --upstream PATH`, or `main(argv)`.
 """
@@ -78,15 +76,16 @@ class Suite:
 class Report:
     upstream: str
     tree: str
-    commit: str = ""
     python: str = ""
     patch: str = ""
     tests_patch: str = ""
     steps: list[Step] = field(default_factory=list)
     patched: Suite = field(default_factory=Suite)
     unpatched: Suite | None = None
-    only_with_patch: list[str] = field(default_factory=list)
+    only_with_patch: dict[str, str] = field(default_factory=dict)
     shared: dict[str, str] = field(default_factory=dict)
+    rerun_shared: list[str] = field(default_factory=list)  # Failed unpatched only on a rerun.
+    flaky: dict[str, str] = field(default_factory=dict)  # Passed on a rerun with the patch.
     fixed_by_patch: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -112,14 +111,11 @@ def patch_for(tree: Path) -> Path:
 
 
 def environment(python: str, workers: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "HITL_"))}
-    for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTEST_ADDOPTS", "UV_NO_SYNC"):
-        env.pop(name, None)
-    env.update(CI_ENV)
-    env["UV_PYTHON"] = python
-    env["PYTEST_XDIST_AUTO_NUM_WORKERS"] = str(workers)
-    env["PYRIGHT_THREADS"] = str(workers)
-    return env
+    """Upstream CI's environment; nothing of ours (a virtualenv, keys, opt-ins) leaks in."""
+    drop = ("OPENAI_", "HITL_", "VIRTUAL_ENV", "PYTHONPATH", "PYTEST_ADDOPTS", "UV_NO_SYNC")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    threads = {"PYTEST_XDIST_AUTO_NUM_WORKERS": str(workers), "PYRIGHT_THREADS": str(workers)}
+    return {**env, **CI_ENV, "UV_PYTHON": python, **threads}
 
 
 def make_recipe(tree: Path, target: str, env: dict[str, str]) -> list[str] | None:
@@ -168,11 +164,9 @@ def plan(tree: Path, env: dict[str, str]) -> list[Step]:
                 step.commands.append(line)
             elif name == "tests-serial":
                 # run_serial_tests.py runs the test files that mention the marker, with -m serial.
-                files = [
-                    str(p.relative_to(tree))
-                    for p in sorted((tree / "tests").rglob("test_*.py"))
-                    if "pytest.mark.serial" in p.read_text(errors="replace")
-                ]
+                found = sorted((tree / "tests").rglob("test_*.py"))
+                marked = [p for p in found if "pytest.mark.serial" in p.read_text(errors="ignore")]
+                files = [str(p.relative_to(tree)) for p in marked]
                 step.commands.append(shlex.join(["uv", "run", "pytest", *files, "-m", "serial"]))
                 step.not_run.append(f"{missing[0]} is absent; ran the files it selects instead")
             else:
@@ -210,7 +204,7 @@ def run_step(step: Step, tree: Path, env: dict[str, str], logs: Path, label: str
 
 def node_id(case: ElementTree.Element) -> str:
     parts = (case.get("classname") or "").split(".")
-    classes = []
+    classes: list[str] = []
     while parts and parts[-1][:1].isupper():
         classes.insert(0, parts.pop())
     path = "/".join(parts) + ".py" if parts else ""
@@ -236,10 +230,6 @@ def read_suite(logs: Path, label: str, ours: set[str]) -> Suite:
     return suite
 
 
-def added_files(patch: Path) -> set[str]:
-    return set(re.findall(r"^\+\+\+ b/(\S+)$", patch.read_text(), re.MULTILINE))
-
-
 def git(tree: Path, *args: str | Path) -> None:
     # The scratch tree is a repository of its own, so git applies relative to its root.
     result = subprocess.run(["git", *map(str, args)], cwd=tree, capture_output=True, text=True)
@@ -247,28 +237,15 @@ def git(tree: Path, *args: str | Path) -> None:
         raise UpstreamCIError(f"git {' '.join(map(str, args))}: {result.stderr.strip()}")
 
 
-def scratch_copy(upstream: Path, scratch: Path) -> Path:
-    tree = scratch / "tree"
-    shutil.copytree(upstream, tree, symlinks=True, ignore=COPY_IGNORE)
-    git(tree, "init", "--quiet")
-    return tree
-
-
-def describe(upstream: Path) -> str:
-    """The checkout's commit and its date; empty for a tree that is not a git checkout."""
-    if not (upstream / ".git").exists():
-        return ""
-    log = ["git", "-C", str(upstream), "log", "-1", "--format=%H %cI"]
-    return subprocess.run(log, capture_output=True, text=True).stdout.strip()
-
-
 def check(args: argparse.Namespace) -> Report:
     upstream = Path(args.upstream).resolve()
     if not (upstream / MODULE).is_file():
         raise UpstreamCIError(f"{upstream} is not an upstream tree: it has no {MODULE}")
     started = time.monotonic()
-    report = Report(str(upstream), "git checkout" if (upstream / ".git").exists() else "sdist")
-    report.commit = describe(upstream)
+    report = Report(str(upstream), "sdist or other tree without .git")
+    if (upstream / ".git").exists():
+        log = ["git", "-C", str(upstream), "log", "-1", "--format=git checkout %H of %cI"]
+        report.tree = subprocess.run(log, capture_output=True, text=True).stdout.strip()
     patch = Path(args.patch).resolve() if args.patch else patch_for(upstream)
     tests_patch = Path(args.tests_patch).resolve()
     for given in (patch, tests_patch):
@@ -279,7 +256,9 @@ def check(args: argparse.Namespace) -> Report:
     logs.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="upstream-ci-"))
     try:
-        tree = scratch_copy(upstream, scratch)
+        tree = scratch / "tree"
+        shutil.copytree(upstream, tree, symlinks=True, ignore=COPY_IGNORE)
+        git(tree, "init", "--quiet")
         git(tree, "apply", patch, tests_patch)
         say(f"copied {upstream} to {tree}; applied {patch.name} and {tests_patch.name}")
         env = environment(args.python, args.workers)
@@ -288,7 +267,7 @@ def check(args: argparse.Namespace) -> Report:
         if run_step(report.steps[0], tree, env, logs, "patched"):
             raise UpstreamCIError(f"the tree's lock did not install: {sync}")
         env["UV_NO_SYNC"] = "1"  # Every later `uv run` uses the environment just installed.
-        version = [tree / ".venv" / "bin" / "python", "-V"]
+        version = [str(tree / ".venv" / "bin" / "python"), "-V"]
         report.python = subprocess.run(version, capture_output=True, text=True).stdout.strip()
         steps = plan(tree, env)
         report.steps += steps
@@ -296,7 +275,7 @@ def check(args: argparse.Namespace) -> Report:
             if step.commands:
                 code = run_step(step, tree, env, logs, "patched")
                 step.verdict = "ok" if not code else "FAILED"
-        ours = added_files(tests_patch)
+        ours = set(re.findall(r"^\+\+\+ b/(\S+)$", tests_patch.read_text(), re.MULTILINE))
         report.patched = read_suite(logs, "patched", ours)
         if args.skip_unpatched:
             report.notes.append("unpatched tree not run (--skip-unpatched): every failure counts")
@@ -307,6 +286,15 @@ def check(args: argparse.Namespace) -> Report:
                     code = run_step(step, tree, env, logs, "unpatched")
                     step.unpatched = "ok" if not code else "FAILED"
             report.unpatched = read_suite(logs, "unpatched", ours)
+            suspects = sorted(set(report.patched.failed) - set(report.unpatched.failed))
+            if suspects:
+                # Timing and test-order failures come and go: a suspect counts against the patch
+                # only if it fails again with the patch and passes again without it.
+                shared = rerun(suspects, tree, env, logs, "unpatched")
+                git(tree, "apply", patch, tests_patch)
+                again = rerun([n for n in suspects if n not in shared], tree, env, logs, "patched")
+                report.flaky = {n: report.patched.failed[n] for n in suspects if n not in again}
+                report.rerun_shared = sorted(shared)
         compare(report, steps)
     finally:
         report.seconds = round(time.monotonic() - started, 1)
@@ -317,17 +305,33 @@ def check(args: argparse.Namespace) -> Report:
     return report
 
 
+def rerun(nodes: list[str], tree: Path, env: dict[str, str], logs: Path, label: str) -> set[str]:
+    """Run tests again in one process; those that fail or cannot be run."""
+    if not nodes:
+        return set()
+    junit = logs / f"{label}-rerun.xml"
+    junit.unlink(missing_ok=True)
+    python = str(tree / ".venv" / "bin" / "python")
+    with (logs / f"{label}-rerun.log").open("w") as out:
+        command = [python, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *nodes]
+        subprocess.run(command, cwd=tree, env=env, stdout=out, stderr=out)
+    if not junit.exists():
+        return set(nodes)
+    cases = list(ElementTree.parse(junit).iter("testcase"))
+    passed = {node_id(c) for c in cases if not any(p.tag in ("failure", "error") for p in c)}
+    say(f"{label}: rerun of {len(nodes)} tests: {len(set(nodes) - passed)} failed")
+    return set(nodes) - passed
+
+
 def compare(report: Report, steps: list[Step]) -> None:
     patched = report.patched.failed
-    before = report.unpatched.failed if report.unpatched else {}
-    report.only_with_patch = sorted(set(patched) - set(before))
-    report.shared = {node: patched[node] for node in sorted(set(patched) & set(before))}
+    before = set(report.unpatched.failed if report.unpatched else ()) | set(report.rerun_shared)
+    only = set(patched) - before - set(report.flaky)
+    report.only_with_patch = {n: patched[n] for n in sorted(only)}
+    report.shared = {node: patched[node] for node in sorted(set(patched) & before)}
     report.fixed_by_patch = sorted(set(before) - set(patched))
-    failing_steps = [
-        s.name
-        for s in steps
-        if s.verdict == "FAILED" and s.unpatched != "FAILED" and s.name not in SUITE
-    ]
+    failing = [s for s in steps if s.verdict == "FAILED" and s.unpatched != "FAILED"]
+    failing_steps = [s.name for s in failing if s.name not in SUITE]
     report.ok = not failing_steps and not report.only_with_patch
     if failing_steps:
         report.notes.append(f"steps that fail only with the patch: {', '.join(failing_steps)}")
@@ -337,7 +341,7 @@ def markdown(report: Report) -> str:
     lines = [
         "# Upstream's verification stack, patched and unpatched",
         "",
-        f"- tree: `{report.upstream}` ({' '.join(filter(None, (report.tree, report.commit)))})",
+        f"- tree: `{report.upstream}` ({report.tree})",
         f"- {report.python}; `{Path(report.patch).name}` and `{Path(report.tests_patch).name}`",
         f"- environment: {', '.join(f'{k}={v}' for k, v in CI_ENV.items())}",
         f"- result: {'ok' if report.ok else 'FAILED'} in {report.seconds} s",
@@ -349,17 +353,17 @@ def markdown(report: Report) -> str:
         said = "; ".join([*(f"`{c}`" for c in s.commands), *(f"not run: {n}" for n in s.not_run)])
         again = "" if s.unpatched_seconds is None else s.unpatched_seconds
         lines.append(f"| {s.name} | {s.verdict} | {s.seconds} | {s.unpatched} | {again} | {said} |")
-    lines += ["", "## Suite", ""]
-    lines.append(f"- patched: {counts(report.patched)}")
+    lines += ["", "## Suite", "", f"- patched: {counts(report.patched)}"]
     lines.append(f"- of them ours (added by the tests patch): {counts(report.patched, ours=True)}")
     lines.append(f"- unpatched: {counts(report.unpatched) if report.unpatched else 'not run'}")
-    lines += ["", f"### Failing only with the patch ({len(report.only_with_patch)})", ""]
-    lines += [f"- `{n}`: {report.patched.failed[n]}" for n in report.only_with_patch] or ["none"]
-    lines += ["", f"### Failing patched and unpatched ({len(report.shared)})", ""]
-    lines += [f"- `{n}`: {first}" for n, first in report.shared.items()] or ["none"]
-    if report.fixed_by_patch:
-        lines += ["", f"### Failing only unpatched ({len(report.fixed_by_patch)})", ""]
-        lines += [f"- `{n}`" for n in report.fixed_by_patch]
+    for title, failures in (
+        ("Failing only with the patch", report.only_with_patch),
+        ("Failing with the patch, then passing on a rerun with it", report.flaky),
+        ("Failing patched and unpatched", report.shared),
+    ):
+        lines += ["", f"### {title} ({len(failures)})", ""]
+        lines += [f"- `{n}`: {first}" for n, first in failures.items()] or ["none"]
+    lines += ["", f"Failing only unpatched: {len(report.fixed_by_patch)} (ids in the JSON report)"]
     if report.notes:
         lines += ["", "## Notes", "", *(f"- {note}" for note in report.notes)]
     return "\n".join(lines) + "\n"
@@ -392,8 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = Path(args.out)
     (out / "upstream-ci-report.json").write_text(json.dumps(asdict(report), indent=2) + "\n")
-    text = markdown(report)
-    (out / "upstream-ci-report.md").write_text(text)
+    (out / "upstream-ci-report.md").write_text(text := markdown(report))
     print(text)
     return 0 if report.ok else 1
 

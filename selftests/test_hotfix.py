@@ -46,7 +46,10 @@ def test_status_reports_an_unpatched_release_as_affected(installed: Path) -> Non
 
 def test_apply_verify_and_revert_round_trip(installed: Path) -> None:
     original = installed.read_bytes()
-    assert cli("verify").returncode == 1
+    unpatched = cli("verify")
+    assert unpatched.returncode == 1
+    assert "Runner.run cannot resume a rejected call" in unpatched.stderr
+    assert "No tool output found for function call call_STATUS." in unpatched.stderr
 
     applied = cli("apply")
     assert applied.returncode == 0, applied.stderr

@@ -20,87 +20,18 @@ gets a second one.
 
 from __future__ import annotations
 
-import json
-import re
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields
-from importlib.metadata import version
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
-from agents import (
-    Agent,
-    LocalShellTool,
-    OpenAIResponsesModel,
-    RunConfig,
-    Runner,
-    RunState,
-    ShellTool,
-    ToolGuardrailFunctionOutput,
-    function_tool,
-    handoff,
-    tool_input_guardrail,
-    tool_output_guardrail,
-)
+from agents import Agent, RunConfig, Runner, RunState, function_tool
 
 from .utils.fake_responses_api import FakeResponsesAPI, message
+from .utils.hitl_producers import CALL_TYPES, GATED, PRODUCERS, Script, model
 
 REJECTION = "The operator did not approve this refund."
-GATED = {
-    "type": "function_call",
-    "call_id": "call_REFUND",
-    "name": "issue_refund",
-    "arguments": '{"order_id": "order_1"}',
-}
-CALL_TYPES = {
-    "function_call": "function_call_output",
-    "custom_tool_call": "custom_tool_call_output",
-    "computer_call": "computer_call_output",
-    "local_shell_call": "local_shell_call_output",
-    "shell_call": "shell_call_output",
-    "apply_patch_call": "apply_patch_call_output",
-}
-
-
-def call(call_id: str, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "type": "function_call",
-        "call_id": call_id,
-        "name": name,
-        "arguments": json.dumps(arguments or {}),
-    }
-
-
-@dataclass
-class Scenario:
-    """What the model calls next to the gated refund, and what each call must be answered with."""
-
-    calls: list[dict[str, Any]]
-    outputs: dict[str, Any]
-    ran_before_interruption: list[str]
-    tools: list[Any] = field(default_factory=list)
-    handoffs: list[Any] = field(default_factory=list)
-    run_config: dict[str, Any] = field(default_factory=dict)
-    resumed_by: str = "support"
-    tools_at_resume: list[Any] | None = None
-
-
-class Script:
-    """The scripted model: each agent, known by its instructions, answers from its own turns."""
-
-    def __init__(self) -> None:
-        self.turns: dict[str, list[list[dict[str, Any]]]] = {}
-
-    def add(self, agent: str, *turns: list[dict[str, Any]]) -> None:
-        self.turns.setdefault(agent, []).extend(turns)
-
-    def __call__(self, body: dict[str, Any]) -> list[dict[str, Any]]:
-        agent = str(body.get("instructions"))
-        assert self.turns.get(agent), f"no scripted turn left for agent {agent!r}"
-        return self.turns[agent].pop(0)
 
 
 @pytest.fixture
@@ -112,216 +43,6 @@ def script() -> Script:
 def api(script: Script) -> Iterator[FakeResponsesAPI]:
     with FakeResponsesAPI(script=script) as server:
         yield server
-
-
-def model(api: FakeResponsesAPI) -> OpenAIResponsesModel:
-    client = AsyncOpenAI(
-        base_url=api.base_url,
-        api_key="test",
-        max_retries=0,
-        http_client=DefaultAsyncHttpxClient(trust_env=False),  # No proxy for loopback.
-    )
-    return OpenAIResponsesModel(model="gpt-4.1-mini", openai_client=client)
-
-
-def requires_run_config_field(name: str, feature: str) -> None:
-    if name not in {run_config_field.name for run_config_field in fields(RunConfig)}:
-        pytest.skip(f"this release has no RunConfig.{name} ({feature})")
-
-
-def requires_release(minimum: tuple[int, int, int], feature: str) -> None:
-    installed = tuple(int(part) for part in re.findall(r"\d+", version("openai-agents"))[:3])
-    if installed < minimum:
-        pytest.skip(f"this release predates {feature}")
-
-
-def returning_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
-    @function_tool
-    def order_status(order_id: str) -> str:
-        ran.append("order_status")
-        return f"Order {order_id} shipped."
-
-    return Scenario(
-        calls=[call("call_STATUS", "order_status", {"order_id": "order_1"})],
-        outputs={"call_STATUS": "Order order_1 shipped."},
-        ran_before_interruption=["order_status"],
-        tools=[order_status],
-    )
-
-
-def raising_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
-    def explain(context: Any, error: Exception) -> str:
-        return f"The inventory service failed: {error}"
-
-    @function_tool(failure_error_function=explain)
-    def check_inventory(sku: str) -> str:
-        ran.append("check_inventory")
-        raise RuntimeError(f"{sku} is unknown")
-
-    return Scenario(
-        calls=[call("call_STOCK", "check_inventory", {"sku": "sku_9"})],
-        outputs={"call_STOCK": "The inventory service failed: sku_9 is unknown"},
-        ran_before_interruption=["check_inventory"],
-        tools=[check_inventory],
-    )
-
-
-def tool_gone_at_resume(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
-    scenario = returning_tool(api, script, ran)
-    # The tool ran before the interruption, but the agent that resumes no longer offers it, as
-    # when an MCP server stops listing a tool or a deployment changes the agent's tools.
-    scenario.tools_at_resume = []
-    return scenario
-
-
-def missing_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
-    requires_run_config_field("tool_not_found_behavior", "added in 0.17.4")
-    return Scenario(
-        calls=[call("call_GHOST", "cancel_order", {"order_id": "order_1"})],
-        outputs={"call_GHOST": "Tool 'cancel_order' not found."},
-        ran_before_interruption=[],
-        run_config={"tool_not_found_behavior": "return_error_to_model"},
-    )
-
-
-def input_guardrail_rejects(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
-    @tool_input_guardrail
-    def no_bulk_exports(data: Any) -> ToolGuardrailFunctionOutput:
-        ran.append("no_bulk_exports")
-        return ToolGuardrailFunctionOutput.reject_content("Bulk exports are not allowed.")
-
-    @function_tool(tool_input_guardrails=[no_bulk_exports])
-    def export_orders(scope: str) -> str:
-        ran.append("export_orders")
-        return f"Exported {scope}."
-
-    return Scenario(
-        calls=[call("call_EXPORT", "export_orders", {"scope": "all"})],
-        outputs={"call_EXPORT": "Bulk exports are not allowed."},
-        ran_before_interruption=["no_bulk_exports"],
-        tools=[export_orders],
-    )
-
-
-def output_guardrail_rejects(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
-    @tool_output_guardrail
-    def no_card_numbers(data: Any) -> ToolGuardrailFunctionOutput:
-        ran.append("no_card_numbers")
-        return ToolGuardrailFunctionOutput.reject_content("Card details withheld.")
-
-    @function_tool(tool_output_guardrails=[no_card_numbers])
-    def payment_details(order_id: str) -> str:
-        ran.append("payment_details")
-        return "Card 4242 4242 4242 4242."
-
-    return Scenario(
-        calls=[call("call_PAYMENT", "payment_details", {"order_id": "order_1"})],
-        outputs={"call_PAYMENT": "Card details withheld."},
-        ran_before_interruption=["payment_details", "no_card_numbers"],
-        tools=[payment_details],
-    )
-
-
-def agent_as_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
-    @function_tool
-    def shipping_rates(zone: str) -> str:
-        ran.append("shipping_rates")
-        return f"Zone {zone}: 5 EUR."
-
-    rates = Agent(
-        name="rates",
-        instructions="rates",
-        model=model(api),
-        tools=[shipping_rates],
-    )
-    script.add(
-        "rates",
-        [call("call_RATES_INNER", "shipping_rates", {"zone": "eu"})],
-        [message("Shipping to the EU costs 5 EUR.")],
-    )
-    return Scenario(
-        calls=[call("call_ASK_RATES", "ask_rates", {"input": "EU shipping?"})],
-        outputs={"call_ASK_RATES": "Shipping to the EU costs 5 EUR."},
-        ran_before_interruption=["shipping_rates"],
-        tools=[rates.as_tool(tool_name="ask_rates", tool_description="Ask about rates.")],
-    )
-
-
-def handoff_next_to_gated_call(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
-    requires_release((0, 19, 0), "resuming a handoff pending next to an approval (0.19.0, #3823)")
-    billing = Agent(name="billing", instructions="billing", model=model(api))
-    script.add("billing", [message("Done.")])
-    return Scenario(
-        calls=[call("call_TRANSFER", "transfer_to_billing")],
-        outputs={"call_TRANSFER": json.dumps({"assistant": "billing"})},
-        ran_before_interruption=[],
-        handoffs=[handoff(billing)],
-        resumed_by="billing",
-    )
-
-
-def local_shell_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
-    requires_release((0, 20, 0), "RunState keeping local shell outputs (0.20.0, #4320)")
-
-    def execute(request: Any) -> str:
-        ran.append("local_shell")
-        return "uptime: 3 days"
-
-    local_shell_call = {
-        "type": "local_shell_call",
-        "id": "lsh_1",
-        "call_id": "call_UPTIME",
-        "status": "completed",
-        "action": {"type": "exec", "command": ["uptime"], "env": {}},
-    }
-    return Scenario(
-        calls=[local_shell_call],
-        outputs={"call_UPTIME": "uptime: 3 days"},
-        ran_before_interruption=["local_shell"],
-        tools=[LocalShellTool(executor=execute)],
-    )
-
-
-def shell_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
-    def execute(request: Any) -> str:
-        ran.append("shell")
-        return "disk: 40% used"
-
-    shell_call = {
-        "type": "shell_call",
-        "id": "sh_1",
-        "call_id": "call_DISK",
-        "status": "completed",
-        "action": {"commands": ["df -h"], "timeout_ms": None, "max_output_length": None},
-    }
-    return Scenario(
-        calls=[shell_call],
-        outputs={
-            "call_DISK": [
-                {
-                    "stdout": "disk: 40% used",
-                    "stderr": "",
-                    "outcome": {"type": "exit", "exit_code": 0},
-                }
-            ]
-        },
-        ran_before_interruption=["shell"],
-        tools=[ShellTool(executor=execute)],
-    )
-
-
-PRODUCERS: dict[str, Callable[[FakeResponsesAPI, Script, list[str]], Scenario]] = {
-    "returning-tool": returning_tool,
-    "raising-tool": raising_tool,
-    "input-guardrail": input_guardrail_rejects,
-    "output-guardrail": output_guardrail_rejects,
-    "agent-as-tool": agent_as_tool,
-    "shell-tool": shell_tool,
-    "missing-tool": missing_tool,
-    "tool-gone-at-resume": tool_gone_at_resume,
-    "handoff": handoff_next_to_gated_call,
-    "local-shell-tool": local_shell_tool,
-}
 
 
 async def run(agent: Agent[Any], input: Any, run_config: RunConfig, **kwargs: Any) -> Any:
@@ -377,8 +98,8 @@ WAYS = [
 
 
 @pytest.mark.allow_call_model_methods
-@pytest.mark.parametrize("producer", list(PRODUCERS))
 @pytest.mark.parametrize(("mode", "streamed", "approve"), WAYS)
+@pytest.mark.parametrize("producer", list(PRODUCERS))
 async def test_resume_sends_each_local_output_of_the_interrupted_turn_once(
     api: FakeResponsesAPI,
     script: Script,

@@ -1,14 +1,17 @@
 """Hydrated trackers must keep deduplicating what the server has already seen.
 
 These cases pass with and without the fix for unsent tool outputs: they guard against a fix that
-simply resends everything after a resume, which the Responses API rejects as duplicate input.
+simply resends everything after a resume, which the Responses API rejects as duplicate input, and
+against one that stops honouring the call ids a caller reports as unsent.
 Every item is built before hydration, so no fresh object can reuse an address freed by it (#2798).
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, cast
 
+import pytest
 from openai.types.responses import ResponseFunctionToolCall
 
 from agents import Agent
@@ -131,3 +134,35 @@ def test_hydrate_from_state_skips_items_with_server_ids_from_the_latest_response
         {"type": "function_call_output", "call_id": "call_DIAG", "output": "diagnostic done"}
     ]
     assert "fc_001" in tracker.server_item_ids
+
+
+def test_hydrate_from_state_keeps_outputs_the_caller_reports_as_unsent() -> None:
+    parameters = inspect.signature(OpenAIServerConversationTracker.hydrate_from_state).parameters
+    if "unsent_tool_call_ids" not in parameters:
+        pytest.skip("hydrate_from_state() takes unsent_tool_call_ids from 0.14.5 (#3006) on")
+    agent = Agent(name="test")
+    first_call = _function_call("fc_001", "call_FIRST", "run_diagnostic")
+    second_call = _function_call("fc_002", "call_SECOND", "run_cleanup")
+    first_response = ModelResponse(output=[first_call], usage=Usage(), response_id="resp_001")
+    second_response = ModelResponse(output=[second_call], usage=Usage(), response_id="resp_002")
+    generated_items: list[Any] = [
+        ToolCallItem(agent=agent, raw_item=first_call),
+        _output(agent, "call_FIRST", "first done"),
+        ToolCallItem(agent=agent, raw_item=second_call),
+    ]
+    rebuilt_items = [*generated_items, _output(agent, "call_SECOND", "second done")]
+
+    # Passed through a dict, so the file also type-checks against releases before 0.14.5.
+    caller_knows: dict[str, Any] = {"unsent_tool_call_ids": {"call_FIRST"}}
+
+    tracker = OpenAIServerConversationTracker(previous_response_id="resp_002")
+    tracker.hydrate_from_state(
+        original_input="go",
+        generated_items=cast(list[RunItem], generated_items),
+        model_responses=[first_response, second_response],
+        **caller_knows,
+    )
+    prepared = tracker.prepare_input("go", cast(list[RunItem], rebuilt_items))
+
+    # The caller knows better than the latest response here; its word must still count.
+    assert "call_FIRST" in _call_ids_with_output(prepared)

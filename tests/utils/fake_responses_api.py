@@ -60,8 +60,9 @@ class FakeResponsesAPI:
         # Binds the socket now, so base_url is usable as soon as the object exists.
         self._server = ThreadingHTTPServer((HOST, 0), self._handler())
         self._server.daemon_threads = True
+        # stop() waits for the serving loop to notice, once per test: poll often.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True
         )
 
     @property

@@ -1,4 +1,6 @@
-"""The live test in tests/ runs only when a run opts in with HITL_LIVE_TESTS=1.
+"""The live test for release trees (legacy_tests/) runs only when a run opts in.
+
+The opt-in is HITL_LIVE_TESTS=1.
 
 Upstream's CI exports OPENAI_API_KEY=fake-for-tests for every test, and upstream's conftest sets
 OPENAI_API_KEY=test_key when it is unset, so neither a key nor a base URL alone may start it.
@@ -15,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent
-LIVE = "tests/test_hitl_server_conversation_live.py"
+ROOT = Path(__file__).resolve().parent.parent
+LIVE = "legacy_tests/test_hitl_server_conversation_live.py"
 sys.path.insert(0, str(ROOT))
 
-from tests.test_hitl_server_conversation_live import live_target  # noqa: E402
+from legacy_tests.test_hitl_server_conversation_live import live_target  # noqa: E402
 
 
 @pytest.mark.parametrize(
@@ -36,7 +38,7 @@ from tests.test_hitl_server_conversation_live import live_target  # noqa: E402
     ],
     ids=lambda environ: ",".join(f"{k}={v}" for k, v in environ.items()) or "empty",
 )
-def test_without_the_opt_in_and_a_target_the_live_test_has_none(environ: dict) -> None:
+def test_without_the_opt_in_and_a_target_the_live_test_has_none(environ: dict[str, str]) -> None:
     assert live_target(environ) is None
 
 

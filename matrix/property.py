@@ -1,0 +1,55 @@
+"""`python -m matrix property`: the resume property (property/) on a release's environment.
+
+It holds the release's cached environment as the matrix does and hands it to property/run.py,
+which patches it (unless --unpatched), runs Hypothesis and reverts. With --ci it runs the newest
+release of every file revision, patched, with the example count CI can afford.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+import hotfix
+
+from .envs import held_env
+from .paths import ROOT
+from .series import numbered
+from .shell import say
+
+CI_EXAMPLES = "60"
+
+
+def ci_releases() -> list[str]:
+    """The newest release of each file revision, that is, of each patch."""
+    series = hotfix.read_series()
+    newest = {series[release].patch: release for release in numbered(series)}
+    return sorted(newest.values(), key=hotfix.version_key)
+
+
+def property_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m matrix property",
+        description="RELEASE... [--ci] [--python PY], then property/run.py's options: "
+        "--unpatched, --patch FILE, --examples N, --fresh [--seed N], --without P,Q",
+    )
+    parser.add_argument("releases", nargs="*", help="releases to check")
+    parser.add_argument("--ci", action="store_true", help="one release per file revision")
+    parser.add_argument("--python", default=sys.executable, help="interpreter for the envs")
+    args, options = parser.parse_known_args(argv)
+    releases = args.releases or (ci_releases() if args.ci else [])
+    if not releases:
+        parser.error("name a release, or use --ci")
+    if args.ci and "--examples" not in options:
+        options += ["--examples", CI_EXAMPLES]
+    failed = []
+    for release in releases:
+        with held_env(release, args.python) as (interpreter, _, _):
+            command = [sys.executable, str(ROOT / "property" / "run.py")]
+            done = subprocess.run([*command, "--python", str(interpreter), *options])
+        if done.returncode != 0:
+            failed.append(release)
+    if len(releases) > 1:
+        say(f"property: {len(releases) - len(failed)}/{len(releases)} releases passed")
+    return 1 if failed else 0

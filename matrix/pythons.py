@@ -1,0 +1,114 @@
+"""`python -m matrix pythons`: releases checked on every CPython from 3.10 up, a column each.
+
+The releases are the #2798 ones (0.13.0 - 0.13.2) and the newest of every other file revision.
+Each interpreter gets a matrix run of its own (environments are cached per Python version) and
+a report in build/pythons/py3.X/; build/pythons-report.md has a column per interpreter. A Python
+this machine lacks is listed as not run, with the reason, and does not fail the run; nor does a
+release whose Requires-Python excludes the interpreter, which is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import hotfix
+
+from .index import download
+from .paths import BUILD
+from .property import ci_releases
+from .runner import run_matrix
+from .shell import run, say, write_whole
+
+PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
+STALE_INPUT_IDS = ("0.13.0", "0.13.1", "0.13.2")
+
+
+def find_python(version: str) -> str | None:
+    """An interpreter of this version that runs: on PATH, or installed by pyenv but not enabled
+    (its shim then exists and fails)."""
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [shutil.which(f"python{version}")]
+    candidates += sorted(map(str, pyenv.glob(f"versions/{version}.*/bin/python{version}")))
+    for candidate in filter(None, candidates):
+        probe = [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
+        done = run(probe, check=False)
+        if done.returncode == 0 and done.stdout.strip() == version:
+            return candidate
+    return None
+
+
+def requires_python(release: str) -> str:
+    wheel = download(f"openai_agents-{release}-py3-none-any.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = archive.read(name).decode()
+    match = re.search(r"^Requires-Python: *(.+)$", metadata, re.MULTILINE)
+    return match.group(1).strip() if match else ""
+
+
+def supports(specifier: str, version: str) -> bool:
+    """Whether X.Y meets a Requires-Python made of >=, >, <, <=, == and != clauses."""
+    have = hotfix.version_key(version)
+    for clause in filter(None, (part.strip() for part in specifier.split(","))):
+        operator, wanted = re.match(r"(>=|<=|==|!=|>|<)\s*([\d.]+)", clause).groups()
+        want = hotfix.version_key(wanted)[: len(have)]
+        if not {
+            ">=": have >= want,
+            ">": have > want,
+            "<=": have <= want,
+            "<": have < want,
+            "==": have == want,
+            "!=": have != want,
+        }[operator]:
+            return False
+    return True
+
+
+def pythons_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m matrix pythons")
+    parser.add_argument("releases", nargs="*", help="releases (default: see module docstring)")
+    parser.add_argument("--pythons", default=",".join(PYTHONS), help="X.Y,X.Y,...")
+    parser.add_argument("--jobs", type=int, default=3 * (os.cpu_count() or 1))
+    args = parser.parse_args(argv)
+    releases = args.releases or sorted({*STALE_INPUT_IDS, *ci_releases()}, key=hotfix.version_key)
+    columns: dict[str, dict[str, str]] = {}
+    failed = False
+    for version in args.pythons.split(","):
+        python = find_python(version)
+        if python is None:
+            columns[version] = dict.fromkeys(releases, f"not run: no CPython {version} here")
+            say(f"CPython {version}: not on this machine; not run")
+            continue
+        cells: dict[str, str] = {}
+        runnable = []
+        for release in releases:
+            specifier = requires_python(release)
+            if supports(specifier, version):
+                runnable.append(release)
+            else:
+                cells[release] = f"skipped: Requires-Python {specifier}"
+        where = BUILD / "pythons" / f"py{version}"
+        failed |= bool(
+            run_matrix(
+                runnable, jobs=args.jobs, python=python, upstream=None, keep=False, report=where
+            )  # fmt: skip
+        )
+        for row in json.loads((where / "matrix-report.json").read_text())["rows"]:
+            verdict = "ok" if row["ok"] else "FAILED: " + "; ".join(row["problems"])
+            unpatched = ", ".join(row["unpatched"]) or "nothing"
+            cells[row["release"]] = f"{verdict} (unpatched fails {unpatched})"
+        columns[version] = cells
+    lines = ["| release | " + " | ".join(f"CPython {v}" for v in columns) + " |"]
+    lines.append("|---|" + "---|" * len(columns))
+    for release in releases:
+        lines.append(f"| {release} | " + " | ".join(c[release] for c in columns.values()) + " |")
+    table = "\n".join(lines) + "\n"
+    write_whole(BUILD / "pythons-report.md", "# Releases by interpreter\n\n" + table)
+    say("\n" + table)
+    return 1 if failed else 0

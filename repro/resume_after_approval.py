@@ -1,0 +1,103 @@
+"""Resume an approval interruption on a server-managed conversation, through the public API.
+
+Run it from an upstream checkout with ``patches/tests.patch`` applied (it uses the loopback
+stand-in for the Responses API from ``tests/utils``), with the release to check installed:
+
+    python repro/resume_after_approval.py
+
+Each scenario is a model response that calls ``issue_refund`` (needs approval) next to a call
+whose output the SDK produces locally before the run is interrupted. The run is serialised, the
+refund is rejected, and the run resumes on ``conversation_id``. An affected release fails with
+``400 No tool output found for function call <call_id>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from dataclasses import fields
+from typing import Any
+
+from openai import AsyncOpenAI, BadRequestError, DefaultAsyncHttpxClient
+
+from agents import Agent, OpenAIResponsesModel, RunConfig, Runner, RunState, function_tool
+from tests.utils.fake_responses_api import FakeResponsesAPI, message
+
+
+@function_tool(needs_approval=True)
+def issue_refund(order_id: str) -> str:
+    return f"Refunded {order_id}."
+
+
+@function_tool
+def order_status(order_id: str) -> str:
+    return f"Order {order_id} shipped."
+
+
+def call(call_id: str, name: str) -> dict[str, Any]:
+    return {
+        "type": "function_call",
+        "call_id": call_id,
+        "name": name,
+        "arguments": '{"order_id": "order_1"}',
+    }
+
+
+async def resume(other_call: dict[str, Any], resumed_tools: list[Any], **config: Any) -> str:
+    batch = [call("call_REFUND", "issue_refund"), other_call]
+    with FakeResponsesAPI([batch, [message("Done.")]]) as api:
+        client = AsyncOpenAI(
+            base_url=api.base_url,
+            api_key="test",
+            max_retries=0,
+            http_client=DefaultAsyncHttpxClient(trust_env=False),
+        )
+        model = OpenAIResponsesModel(model="gpt-4.1-mini", openai_client=client)
+        agent = Agent(name="support", model=model, tools=[issue_refund, order_status])
+        run_config = RunConfig(tracing_disabled=True, **config)
+        first = await Runner.run(
+            agent, "Refund order_1.", run_config=run_config, conversation_id="conv_1"
+        )
+        # The agent that resumes may offer other tools, e.g. when an MCP server's list changed.
+        agent = agent.clone(tools=resumed_tools)
+        state = await RunState.from_string(agent, first.to_state().to_string())
+        state.reject(state.get_interruptions()[0])
+        try:
+            await Runner.run(agent, state, run_config=run_config)
+        except BadRequestError as error:
+            body = error.body if isinstance(error.body, dict) else {}
+            return f"400 {body.get('message', error.message)}"
+    return "ok"
+
+
+async def verdicts() -> dict[str, str]:
+    """Each scenario this release can express, and "ok" or how its resume failed."""
+    # The SDK logs every refused request; the verdicts say what was refused.
+    logging.getLogger("openai.agents").setLevel(logging.CRITICAL)
+    scenarios = {
+        "a tool that needs no approval": resume(
+            call("call_STATUS", "order_status"), [issue_refund, order_status]
+        ),
+        "that tool, gone from the agent that resumes": resume(
+            call("call_STATUS", "order_status"), [issue_refund]
+        ),
+    }
+    if "tool_not_found_behavior" in {field.name for field in fields(RunConfig)}:
+        scenarios["a call to a tool that does not exist"] = resume(
+            call("call_GHOST", "cancel_order"),
+            [issue_refund, order_status],
+            tool_not_found_behavior="return_error_to_model",
+        )
+    return {name: await scenario for name, scenario in scenarios.items()}
+
+
+def main() -> int:
+    results = asyncio.run(verdicts())
+    for name, verdict in results.items():
+        print(f"gated call next to {name}: {'ok' if verdict == 'ok' else 'FAILS, ' + verdict}")
+    return 1 if any(verdict != "ok" for verdict in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
