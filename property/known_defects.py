@@ -22,17 +22,14 @@ PROPERTY_KNOWN_DEFECTS=1 turns both workarounds off, to show the defects themsel
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import dataclasses
 import functools
 import os
-from collections.abc import Iterator
-from typing import Any
 
 from resume_runner import REJECTION, ScriptedResponses, build_agents, run
 from resume_scenario import Call, Scenario, Turn
 
 from agents import RunConfig
+from matrix.plugins.pin_tracker_objects import pinned_tracker_objects, tracks_ids
 from tests.utils.fake_responses_api import FakeResponsesAPI
 
 HANDOFF_BESIDE_INTERRUPTION = (
@@ -44,13 +41,6 @@ ID_REUSE = (
     "item's address is skipped (upstream #3621, fixed in 0.17.7; left alone by the patch): the "
     "property keeps every object the tracker is handed alive for the scenario, which removes "
     "address reuse and nothing else"
-)
-TRACKER_METHODS = (
-    "hydrate_from_state",
-    "track_server_items",
-    "mark_input_as_sent",
-    "rewind_input",
-    "prepare_input",
 )
 
 
@@ -81,61 +71,3 @@ def known_defects() -> dict[str, str]:
         if not asyncio.run(_handoff_runs_after_interruption()):
             defects["handoff_beside_interruption"] = HANDOFF_BESIDE_INTERRUPTION
     return defects
-
-
-def tracks_ids() -> bool:
-    """True when the tracker records sent items as id() integers (releases before 0.17.7)."""
-    from agents.run_internal.oai_conversation import OpenAIServerConversationTracker
-
-    fields = {
-        field.name: str(field.type) for field in dataclasses.fields(OpenAIServerConversationTracker)
-    }
-    return "int" in fields.get("sent_items", "")
-
-
-def _reachable(value: Any) -> Iterator[Any]:
-    """The value and the items it holds, one level down, as the tracker takes their id()s."""
-    yield value
-    if isinstance(value, list | tuple):
-        yield from value
-    output = getattr(value, "output", None)
-    if isinstance(output, list):
-        yield from output
-
-
-def _held(tracker: Any) -> Iterator[Any]:
-    """What the tracker holds in its containers, such as the sources of prepared items."""
-    for value in vars(tracker).values():
-        if isinstance(value, dict):
-            yield from value.values()
-        elif isinstance(value, list):
-            yield value
-
-
-@contextlib.contextmanager
-def pinned_tracker_objects() -> Iterator[list[Any]]:
-    """Keep alive every object passed to or returned by the tracker until the block ends."""
-    from agents.run_internal.oai_conversation import OpenAIServerConversationTracker as tracker
-
-    pinned: list[Any] = []
-    originals = {name: getattr(tracker, name) for name in TRACKER_METHODS if hasattr(tracker, name)}
-
-    def wrap(method: Any) -> Any:
-        @functools.wraps(method)
-        def pinning(self: Any, *args: Any, **kwargs: Any) -> Any:
-            for value in (*args, *kwargs.values(), *_held(self)):
-                pinned.extend(_reachable(value))
-            result = method(self, *args, **kwargs)
-            for value in (result, *_held(self)):
-                pinned.extend(_reachable(value))
-            return result
-
-        return pinning
-
-    for name, method in originals.items():
-        setattr(tracker, name, wrap(method))
-    try:
-        yield pinned
-    finally:
-        for name, method in originals.items():
-            setattr(tracker, name, method)

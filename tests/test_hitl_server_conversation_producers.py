@@ -87,19 +87,26 @@ def outputs_by_call_id(api: FakeResponsesAPI) -> dict[str, list[Any]]:
 
 
 MODES = ["previous_response_id", "conversation_id", "auto_previous_response_id"]
-# Every producer runs in every mode through both entry points; the decision alternates so that
-# each mode and each entry point also sees both an approval and a rejection.
-WAYS = [
-    pytest.param(mode, streamed, (index + streamed) % 2 == 0, id=f"{mode}-{entry}-{decision}")
-    for index, mode in enumerate(MODES)
-    for streamed, entry in [(False, "run"), (True, "run_streamed")]
-    for decision in ["approve" if (index + streamed) % 2 == 0 else "reject"]
-]
+
+
+def ways() -> list[Any]:
+    """Each producer in every mode, once. The entry point and the decision rotate with the
+    producer, so each producer meets both entry points and both decisions, and each mode meets
+    every pairing of them across producers."""
+    cases = []
+    for shift, producer in enumerate(PRODUCERS):
+        for index, mode in enumerate(MODES):
+            streamed = (index + shift) % 2 == 1
+            approve = (index + shift // 2) % 2 == 0
+            entry = "run_streamed" if streamed else "run"
+            decision = "approve" if approve else "reject"
+            case_id = f"{producer}-{mode}-{entry}-{decision}"
+            cases.append(pytest.param(producer, mode, streamed, approve, id=case_id))
+    return cases
 
 
 @pytest.mark.allow_call_model_methods
-@pytest.mark.parametrize(("mode", "streamed", "approve"), WAYS)
-@pytest.mark.parametrize("producer", list(PRODUCERS))
+@pytest.mark.parametrize(("producer", "mode", "streamed", "approve"), ways())
 async def test_resume_sends_each_local_output_of_the_interrupted_turn_once(
     api: FakeResponsesAPI,
     script: Script,
