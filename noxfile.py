@@ -103,7 +103,9 @@ def property_ci(session: nox.Session) -> None:
 @nox.session(tags=["ci"])
 def random_order(session: nox.Session) -> None:
     """Our tests, patched, in random order with seeds 1 to N: -- RELEASE... [--runs N]."""
-    helper(session, "random-order", *([] if session.posargs else ["0.13.3", "0.24.0"]))
+    helper(
+        session, "random-order", *([] if session.posargs else ["0.13.3", "0.24.0", "--runs", "5"])
+    )
 
 
 @nox.session

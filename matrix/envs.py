@@ -54,9 +54,11 @@ def release_lock(name: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def pins(release: str, source: Path, cutoff: str | None) -> Path:
-    """Runtime pins from upstream's uv.lock plus its test tools, resolved once per release."""
-    target = CACHE / "pins" / f"{release}.txt"
+def pins(release: str, source: Path, cutoff: str | None, python: str) -> Path:
+    """Runtime pins from upstream's uv.lock plus its test tools, resolved once per release and
+    Python version (markers such as `python_version < "3.11"` differ between them)."""
+    version = python_version(python)
+    target = CACHE / "pins" / f"{release}-py{version}.txt"
     if target.exists() and release != "main":
         return target
     export = ["uv", "export", "--frozen", "--no-hashes", "--no-emit-project", "--quiet"]
@@ -66,7 +68,8 @@ def pins(release: str, source: Path, cutoff: str | None) -> Path:
     with tempfile.TemporaryDirectory() as scratch:
         requirements = Path(scratch) / "requirements.in"
         requirements.write_text(runtime + "\n".join(tools) + "\n")
-        command = ["uv", "pip", "compile", "--quiet", "--no-header", requirements]
+        command = ["uv", "pip", "compile", "--quiet", "--no-header", "--python-version", version]
+        command.append(requirements)
         if cutoff:
             command += ["--exclude-newer", cutoff]
         compiled = run(command).stdout
@@ -125,7 +128,7 @@ def held_env(release: str, python: str) -> Iterator[tuple[Path, Path, Path]]:
         assert not isinstance(source, str)
         where = env_dir(release, python)
         with release_lock(where.name):
-            requirements = pins(release, source.tree, source.cutoff)
+            requirements = pins(release, source.tree, source.cutoff, python)
             interpreter = make_env(where, requirements, source.package, python, patch)
             yield interpreter, source.tree, Path(scratch)
 

@@ -96,7 +96,7 @@ def check_release(
                 where = env_dir(release, python)
                 held.enter_context(release_lock(where.name))
             with timed(row, "install"):
-                requirements = pins(release, source.tree, source.cutoff)
+                requirements = pins(release, source.tree, source.cutoff, python)
                 interpreter = make_env(
                     where, requirements, source.package, python, hotfix.PATCHES / row.patch
                 )

@@ -21,18 +21,23 @@ from fake_index import rewrap_sdist, rewrap_wheel, serve
 
 import hotfix
 from matrix import index, runner, series
-from matrix.groups import GROUPS
+from matrix.groups import ALL_GROUPS
 from matrix.paths import CACHE, ROOT
 
 RELEASES = hotfix.read_series()
 NEWEST = series.numbered(RELEASES)[-1]
 PATCH = RELEASES[NEWEST].patch
-EXPECTED = [g for g in GROUPS if g in RELEASES[NEWEST].unpatched_failures]
+EXPECTED = [g for g in ALL_GROUPS if g in RELEASES[NEWEST].unpatched_failures]
 ADDED = b"\n# A line added upstream after the newest patch was made.\n"
 
 
 def unchanged(data: bytes) -> bytes:
     return data
+
+
+def pins_file(release: str) -> str:
+    """The pins file of a release for this interpreter, as matrix/envs.py names it."""
+    return f"{release}-py{sys.version_info[0]}.{sys.version_info[1]}.txt"
 
 
 def changed(data: bytes) -> bytes:
@@ -43,7 +48,7 @@ def changed(data: bytes) -> bytes:
 def fake_index() -> Iterator[str]:
     wheel = CACHE / "files" / f"openai_agents-{NEWEST}-py3-none-any.whl"
     sdist = CACHE / "files" / f"openai_agents-{NEWEST}.tar.gz"
-    if not (wheel.exists() and sdist.exists() and (CACHE / "pins" / f"{NEWEST}.txt").exists()):
+    if not (wheel.exists() and sdist.exists() and (CACHE / "pins" / pins_file(NEWEST)).exists()):
         pytest.fail(f"{NEWEST} is not in {CACHE}: run `nox -s release(sdk='{NEWEST}')` first")
     # The newest release itself: the base that `git apply --3way` merges from.
     files = {wheel.name: wheel.read_bytes(), sdist.name: sdist.read_bytes()}
@@ -63,7 +68,7 @@ def run(fake_index: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     cache, report = work / "cache", work / "report"
     (cache / "pins").mkdir(parents=True)
     # Resolving pins needs the real index; the made-up release takes its original's.
-    shutil.copy2(CACHE / "pins" / f"{NEWEST}.txt", cache / "pins" / "0.99.0.txt")
+    shutil.copy2(CACHE / "pins" / pins_file(NEWEST), cache / "pins" / pins_file("0.99.0"))
     env = {k: v for k, v in os.environ.items() if k not in index.SETTINGS}
     env.update(HOTFIX_CACHE=str(cache), PIP_INDEX_URL=fake_index, UV_OFFLINE="1")
     command = [sys.executable, "-m", "matrix", "0.99.0", "0.99.1", "--report-dir", str(report)]
