@@ -19,11 +19,12 @@ from pathlib import Path
 
 import hotfix
 
+from .envs import python_version
 from .index import download
 from .paths import BUILD
 from .property import ci_releases
 from .runner import run_matrix
-from .shell import run, say, write_whole
+from .shell import MatrixError, say, write_whole
 
 PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
 STALE_INPUT_IDS = ("0.13.0", "0.13.1", "0.13.2")
@@ -36,10 +37,11 @@ def find_python(version: str) -> str | None:
     candidates = [shutil.which(f"python{version}")]
     candidates += sorted(map(str, pyenv.glob(f"versions/{version}.*/bin/python{version}")))
     for candidate in filter(None, candidates):
-        probe = [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
-        done = run(probe, check=False)
-        if done.returncode == 0 and done.stdout.strip() == version:
-            return candidate
+        try:
+            if python_version(candidate) == version:
+                return candidate
+        except MatrixError:
+            continue
     return None
 
 
