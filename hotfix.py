@@ -243,7 +243,12 @@ def _replay_through_runner() -> list[str]:
     try:
         from repro.resume_after_approval import verdicts
     except ModuleNotFoundError as error:
-        if error.name not in {"repro", "repro.resume_after_approval", "tests", "tests.utils"}:
+        if error.name not in {
+            "repro",
+            "repro.resume_after_approval",
+            "release_tests",
+            "release_tests.utils",
+        }:
             raise
         raise HotfixError(f"run hotfix.py from a full checkout ({error})") from None
     results = asyncio.run(verdicts())

@@ -10,7 +10,7 @@ from pathlib import Path
 import hotfix
 
 from .envs import make_env, pins
-from .paths import CACHE, INTEGRATION_TESTS, ROOT, TESTS
+from .paths import CACHE, ROOT, TESTS
 from .shell import run, say
 from .trees import release_source
 
@@ -28,7 +28,10 @@ def gates(releases: list[str], python: str) -> int:
             assert not isinstance(source, str)
             tree = source.tree
             run(["git", "apply", hotfix.PATCHES / hotfix.release_for(release).patch], cwd=tree)
-            ours_files = [*sorted(TESTS.rglob("*.py")), *sorted(INTEGRATION_TESTS.rglob("*.py"))]
+            # Our upstream tests use the newest release's API (agents.testing), so they are
+            # checked on the newest tree only.
+            newest = max((v for v in hotfix.read_series() if v != "main"), key=hotfix.version_key)
+            ours_files = sorted(TESTS.rglob("*.py")) if release == newest else []
             for ours in ours_files:
                 target = tree / ours.relative_to(ROOT)
                 target.parent.mkdir(parents=True, exist_ok=True)

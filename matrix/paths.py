@@ -8,10 +8,11 @@ from pathlib import Path
 import hotfix
 
 ROOT = Path(__file__).resolve().parent.parent
+# What goes upstream: patches/tests.patch adds these files to upstream's tests/.
 TESTS = ROOT / "tests"
-# Goes to upstream's integration_tests/ (trees that have it: main).
-INTEGRATION_TESTS = ROOT / "integration_tests"
-# Dropped into a release tree's tests/ by the matrix; not part of tests.patch.
+# The package's suite for every release, dropped into each release tree's tests/ by the matrix.
+RELEASE_TESTS = ROOT / "release_tests"
+# The live run for release trees, also dropped into their tests/; opt-in by HITL_LIVE_TESTS=1.
 LEGACY_TESTS = ROOT / "legacy_tests"
 BUILD = ROOT / "build"
 # Release files, unpacked trees, pins and environments, shared by every run on this checkout.

@@ -11,7 +11,7 @@ from pathlib import Path
 import hotfix
 
 from .index import download, upload_time
-from .paths import CACHE, LEGACY_TESTS, ROOT, TESTS
+from .paths import CACHE, LEGACY_TESTS, RELEASE_TESTS
 from .shell import MatrixError, run
 
 UPSTREAM_GIT = "https://github.com/openai/openai-agents-python"
@@ -78,10 +78,13 @@ def prepare_tree(upstream_tree: Path, work: Path) -> Path:
     shutil.copytree(upstream_tree / "tests", tree / "tests")
     shutil.copy2(upstream_tree / "pyproject.toml", tree / "pyproject.toml")
     legacy = {ours: tree / "tests" / ours.name for ours in sorted(LEGACY_TESTS.glob("*.py"))}
-    files = {ours: tree / ours.relative_to(ROOT) for ours in sorted(TESTS.rglob("*.py"))}
+    files = {
+        ours: tree / "tests" / ours.relative_to(RELEASE_TESTS)
+        for ours in sorted(RELEASE_TESTS.rglob("*.py"))
+    }
     for ours, target in {**files, **legacy}.items():
         if target.exists() and target.read_bytes() != ours.read_bytes():
-            raise MatrixError(f"{ours.relative_to(ROOT)} would overwrite upstream's file")
+            raise MatrixError(f"{ours} would overwrite upstream's file")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ours, target)
     return tree

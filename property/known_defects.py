@@ -30,7 +30,7 @@ from resume_scenario import Call, Scenario, Turn
 
 from agents import RunConfig
 from matrix.plugins.pin_tracker_objects import pinned_tracker_objects, tracks_ids
-from tests.utils.fake_responses_api import FakeResponsesAPI
+from release_tests.utils.fake_responses_api import FakeResponsesAPI
 
 HANDOFF_BESIDE_INTERRUPTION = (
     "a handoff in a batch that interrupts never runs on resume "

@@ -9,7 +9,7 @@ from typing import Any
 from resume_runner import FINAL, Outcome
 from resume_scenario import PRODUCERS, Scenario
 
-from tests.utils.fake_responses_api import FakeResponsesAPI
+from release_tests.utils.fake_responses_api import FakeResponsesAPI
 
 
 def problems(api: FakeResponsesAPI, scenario: Scenario, outcome: Outcome) -> list[str]:

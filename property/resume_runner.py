@@ -19,7 +19,7 @@ from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 from resume_scenario import Call, Scenario
 
 from agents import Agent, OpenAIResponsesModel, RunConfig, Runner, RunState, function_tool
-from tests.utils.fake_responses_api import FakeResponsesAPI, Item, message
+from release_tests.utils.fake_responses_api import FakeResponsesAPI, Item, message
 
 OUTER_MODEL = "gpt-4.1-mini"
 INNER_MODEL = "gpt-4.1-nano"

@@ -35,7 +35,7 @@ from resume_runner import ScriptedResponses, play, reset
 from resume_scenario import PRODUCERS as ALL_PRODUCERS, Scenario, scenarios
 from sdk_features import missing_producers, sdk_version, supported_modes, supported_producers
 
-from tests.utils.fake_responses_api import FakeResponsesAPI
+from release_tests.utils.fake_responses_api import FakeResponsesAPI
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("HOTFIX_CACHE") or ROOT / "build" / "cache")

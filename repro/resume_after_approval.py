@@ -22,7 +22,7 @@ from typing import Any
 from openai import AsyncOpenAI, BadRequestError, DefaultAsyncHttpxClient
 
 from agents import Agent, OpenAIResponsesModel, RunConfig, Runner, RunState, function_tool
-from tests.utils.fake_responses_api import FakeResponsesAPI, message
+from release_tests.utils.fake_responses_api import FakeResponsesAPI, message
 
 
 @function_tool(needs_approval=True)
