@@ -32,6 +32,22 @@ BUILD = ROOT / "build"
 MODULE = "src/agents/run_internal/oai_conversation.py"
 # What upstream's tests workflow sets for every test job (GitHub Actions also sets CI).
 CI_ENV = {"OPENAI_API_KEY": "fake-for-tests", "UV_FROZEN": "1", "CI": "true"}
+# Names and prefixes of variables that point uv or Python at another environment, project or
+# interpreter than the tree's own .venv. A nox session sets VIRTUAL_ENV, UV_PROJECT_ENVIRONMENT and
+# UV_PYTHON to its own virtualenv, and `uv run` sets UV_INTERNAL__PARENT_INTERPRETER; with them,
+# the tree's `uv sync` would install there. UV_PYTHON is always replaced by the Python asked for.
+ELSEWHERE = (
+    "VIRTUAL_ENV",
+    "CONDA_",
+    "PYTHONHOME",
+    "PYTHONPATH",
+    "PYTHONEXECUTABLE",
+    "__PYVENV_LAUNCHER__",
+    "UV_PROJECT",
+    "UV_WORKING_DIR",
+    "UV_SYSTEM_PYTHON",
+    "UV_INTERNAL__",
+)
 COPY_IGNORE = shutil.ignore_patterns(
     ".git", ".venv", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tmp"
 )
@@ -111,9 +127,9 @@ def patch_for(tree: Path) -> Path:
 
 
 def environment(python: str, workers: int) -> dict[str, str]:
-    """Upstream CI's environment; nothing of ours (a virtualenv, keys, opt-ins) leaks in."""
-    drop = ("OPENAI_", "HITL_", "VIRTUAL_ENV", "PYTHONPATH", "PYTEST_ADDOPTS", "UV_NO_SYNC")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    """Upstream CI's environment; nothing of ours (an environment, keys, opt-ins) leaks in."""
+    ours = ("OPENAI_", "HITL_", "PYTEST_ADDOPTS", "UV_NO_SYNC")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ours + ELSEWHERE)}
     threads = {"PYTEST_XDIST_AUTO_NUM_WORKERS": str(workers), "PYRIGHT_THREADS": str(workers)}
     return {**env, **CI_ENV, "UV_PYTHON": python, **threads}
 
