@@ -102,17 +102,15 @@ def issue_table(*, check: bool) -> int:
     return 0
 
 
-TESTS_PATCH_SUBJECT = "test: #3004 cover resumed HITL runs on server-managed conversations"
+TESTS_PATCH_SUBJECT = "test: #3004 resume saved runs on server-managed conversations"
 TESTS_PATCH_BODY = """\
-Runner-level tests that drive Runner.run and Runner.run_streamed with the
-real openai client against a strict Responses API double on 127.0.0.1,
-in previous_response_id, conversation_id and auto_previous_response_id
-modes, approving and rejecting: every tool output produced locally
-before an approval interruption (a tool that returns or raises, guardrail
-rejections, agents as tools, shell tools, calls to unknown tools, a tool
-gone at resume) reaches the server exactly once. Tracker-level tests for
-the rule itself and for what must stay deduplicated, a deterministic
-test for #2798, and the report's live reproduction in integration_tests.
+Resume the state of a run that finished on a tool output (tool_use_behavior
+"stop_on_first_tool", StopAtTools, a function) through Runner.run and
+Runner.run_streamed, in memory and after to_string(), in the three
+server-managed modes, with ScriptedModel; once over the wire against an
+in-process httpx.MockTransport double of the Responses API with the real
+AsyncOpenAI client; and pin the tracker's rule for a call id that the
+latest response reuses.
 """
 
 

@@ -262,12 +262,13 @@ def check(args: argparse.Namespace) -> Report:
     if (upstream / ".git").exists():
         log = ["git", "-C", str(upstream), "log", "-1", "--format=git checkout %H of %cI"]
         report.tree = subprocess.run(log, capture_output=True, text=True).stdout.strip()
-    patch = Path(args.patch).resolve() if args.patch else patch_for(upstream)
+    patches = [Path(p).resolve() for p in args.patch] if args.patch else [patch_for(upstream)]
     tests_patch = Path(args.tests_patch).resolve()
-    for given in (patch, tests_patch):
+    for given in (*patches, tests_patch):
         if not given.is_file():
             raise UpstreamCIError(f"{given} is not a file")
-    report.patch, report.tests_patch = str(patch), str(tests_patch)
+    report.patch = " ".join(p.name for p in patches)
+    report.tests_patch = str(tests_patch)
     logs = Path(args.out).resolve() / "upstream-ci"
     logs.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="upstream-ci-"))
@@ -275,8 +276,8 @@ def check(args: argparse.Namespace) -> Report:
         tree = scratch / "tree"
         shutil.copytree(upstream, tree, symlinks=True, ignore=COPY_IGNORE)
         git(tree, "init", "--quiet")
-        git(tree, "apply", patch, tests_patch)
-        say(f"copied {upstream} to {tree}; applied {patch.name} and {tests_patch.name}")
+        git(tree, "apply", *patches, tests_patch)
+        say(f"copied {upstream} to {tree}; applied {report.patch} and {tests_patch.name}")
         env = environment(args.python, args.workers)
         sync = make_recipe(tree, "sync", env) or ["uv sync --all-extras --all-packages --group dev"]
         report.steps.append(Step("sync", sync, verdict="ok"))
@@ -296,7 +297,7 @@ def check(args: argparse.Namespace) -> Report:
         if args.skip_unpatched:
             report.notes.append("unpatched tree not run (--skip-unpatched): every failure counts")
         else:
-            git(tree, "apply", "-R", tests_patch, patch)
+            git(tree, "apply", "-R", tests_patch, *reversed(patches))
             for step in steps:
                 if step.commands and (step.name in SUITE or step.verdict == "FAILED"):
                     code = run_step(step, tree, env, logs, "unpatched")
@@ -307,7 +308,7 @@ def check(args: argparse.Namespace) -> Report:
                 # Timing and test-order failures come and go: a suspect counts against the patch
                 # only if it fails again with the patch and passes again without it.
                 shared = rerun(suspects, tree, env, logs, "unpatched")
-                git(tree, "apply", patch, tests_patch)
+                git(tree, "apply", *patches, tests_patch)
                 again = rerun([n for n in suspects if n not in shared], tree, env, logs, "patched")
                 report.flaky = {n: report.patched.failed[n] for n in suspects if n not in again}
                 report.rerun_shared = sorted(shared)
@@ -358,7 +359,7 @@ def markdown(report: Report) -> str:
         "# Upstream's verification stack, patched and unpatched",
         "",
         f"- tree: `{report.upstream}` ({report.tree})",
-        f"- {report.python}; `{Path(report.patch).name}` and `{Path(report.tests_patch).name}`",
+        f"- {report.python}; `{report.patch}` and `{Path(report.tests_patch).name}`",
         f"- environment: {', '.join(f'{k}={v}' for k, v in CI_ENV.items())}",
         f"- result: {'ok' if report.ok else 'FAILED'} in {report.seconds} s",
         "",
@@ -393,7 +394,11 @@ def counts(suite: Suite, *, ours: bool = False) -> str:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="upstream_ci", description=__doc__.splitlines()[0])
     parser.add_argument("--upstream", required=True, help="an upstream checkout or sdist tree")
-    parser.add_argument("--patch", help="the fix to apply (default: the one for the tree's file)")
+    parser.add_argument(
+        "--patch",
+        action="append",
+        help="a patch to apply; repeat for a series, in order (default: the fix for the tree)",
+    )
     parser.add_argument("--tests-patch", default=str(PATCHES / "tests.patch"))
     parser.add_argument("--skip-unpatched", action="store_true", help="run the patched tree only")
     parser.add_argument("--python", default=f"{sys.version_info[0]}.{sys.version_info[1]}")
