@@ -71,9 +71,9 @@ def matrix_full(session: nox.Session) -> None:
 
 
 @nox.session(tags=["ci"])
-def issue_check(session: nox.Session) -> None:
-    """Fail if ISSUE.md's affected-versions table disagrees with the last full matrix report."""
-    helper(session, "issue-table", "--check")
+def evidence_check(session: nox.Session) -> None:
+    """Fail if docs/evidence.md's release table disagrees with the last full matrix report."""
+    helper(session, "evidence-table", "--check")
 
 
 @nox.session(tags=["ci"])
@@ -115,6 +115,12 @@ def random_order(session: nox.Session) -> None:
     )
 
 
+@nox.session(tags=["ci"])
+def upstream_series(session: nox.Session) -> None:
+    """The upstream series on the newest sdist: git am, its tests fail without it, pass with it."""
+    helper(session, "upstream-series")
+
+
 @nox.session
 def upstream_ci(session: nox.Session) -> None:
     """Upstream's own checks and full suite, patched and not: -- --upstream PATH."""
@@ -141,9 +147,9 @@ def series(session: nox.Session) -> None:
 
 
 @nox.session
-def issue_table(session: nox.Session) -> None:
-    """Regenerate ISSUE.md's affected-versions table from the last full matrix report."""
-    helper(session, "issue-table")
+def evidence_table(session: nox.Session) -> None:
+    """Regenerate docs/evidence.md's release table from the last full matrix report."""
+    helper(session, "evidence-table")
 
 
 @nox.session

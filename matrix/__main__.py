@@ -10,7 +10,7 @@ from pathlib import Path
 import hotfix
 
 from . import __doc__ as description
-from .documents import issue_table, tests_patch
+from .documents import evidence_table, tests_patch
 from .gates import gates
 from .paths import BUILD, CACHE
 from .property import property_command
@@ -19,6 +19,13 @@ from .random_order import random_order
 from .runner import run_matrix, select_releases
 from .series import numbered, update
 from .shell import MatrixError
+from .upstream_series import upstream_series
+
+
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
 
 
 def matrix(argv: list[str]) -> int:
@@ -30,7 +37,7 @@ def matrix(argv: list[str]) -> int:
     # Three jobs per core: much of a release's time is spent waiting (loopback HTTP, upstream's
     # retry back-offs, subprocesses). Warm full range on 2 cores: 306 s with 2 jobs, 250 s with 3,
     # 222 s with 4, 199 s with 6; its CPU time, about 380 s, puts the floor near 190 s.
-    parser.add_argument("--jobs", type=int, default=3 * (os.cpu_count() or 1))
+    parser.add_argument("--jobs", type=positive, default=3 * (os.cpu_count() or 1))
     parser.add_argument("--keep", action="store_true", help="keep each release's work dir")
     parser.add_argument(
         "--report-dir", type=Path, default=BUILD, help="where the report goes (default: build)"
@@ -49,22 +56,31 @@ def matrix(argv: list[str]) -> int:
     )
 
 
+def flag(argv: list[str], name: str, help: str) -> bool:
+    """The one flag a generator takes; anything else ends in usage, before anything is written."""
+    parser = argparse.ArgumentParser(prog=f"python -m matrix {argv[0]}")
+    parser.add_argument(name, action="store_true", help=help)
+    return bool(getattr(parser.parse_args(argv[1:]), name.removeprefix("--")))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     CACHE.mkdir(parents=True, exist_ok=True)
     try:
         if argv[:1] == ["tests-patch"]:
-            return tests_patch(check="--check" in argv)
-        if argv[:1] == ["issue-table"]:
-            return issue_table(check="--check" in argv)
+            return tests_patch(check=flag(argv, "--check", "compare, do not write"))
+        if argv[:1] == ["evidence-table"]:
+            return evidence_table(check=flag(argv, "--check", "compare, do not write"))
         if argv[:1] == ["series"]:
-            return update(write="--update" in argv)
+            return update(write=flag(argv, "--update", "write the rows to patches/series"))
         if argv[:1] == ["property"]:
             return property_command(argv[1:])
         if argv[:1] == ["pythons"]:
             return pythons_command(argv[1:])
         if argv[:1] == ["random-order"]:
             return random_order(argv[1:])
+        if argv[:1] == ["upstream-series"]:
+            return upstream_series(argv[1:])
         if argv[:1] == ["gates"]:
             newest = numbered(hotfix.read_series())[-1]
             return gates(argv[1:] or ["0.13.3", newest], sys.executable)

@@ -17,6 +17,7 @@ LEGACY_TESTS = ROOT / "legacy_tests"
 BUILD = ROOT / "build"
 # Release files, unpacked trees, pins and environments, shared by every run on this checkout.
 CACHE = Path(os.environ.get("HOTFIX_CACHE", BUILD / "cache"))
-ISSUE = ROOT / "ISSUE.md"
+# The evidence behind ISSUE.md; its affected-versions table is generated from the full matrix.
+EVIDENCE = ROOT / "docs" / "evidence.md"
 SERIES = hotfix.SERIES
 TESTS_PATCH = hotfix.PATCHES / "tests.patch"
