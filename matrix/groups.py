@@ -2,8 +2,9 @@
 
 A group is one file in tests/, except the producers file, where each producer (the test's first
 parameter) is a group of its own, `api:<producer>`: the report then says through which producer a
-release fails at the public API. patches/series names, for each release, the groups that fail
-without the patch. Add a group here and in patches/series' header.
+release fails at the public API. Likewise each resumable state of the states file (its test's
+first parameter) is a group, `state:<state>`. patches/series names, for each release, the groups
+that fail without the patch. Add a group here and in patches/series' header.
 """
 
 from __future__ import annotations
@@ -32,9 +33,13 @@ PRODUCERS = (
     "local-shell-tool",
 )
 API_GROUPS = {f"api:{producer}": PRODUCERS_FILE for producer in PRODUCERS}
-ALL_GROUPS = (*GROUPS, *API_GROUPS)
+STATES_FILE = "test_hitl_server_conversation_states.py"
+# The keys of STATES in that file, in its order.
+STATES = ("finished-on-tool-output", "cancelled-stream", "max-turns-handler")
+STATE_GROUPS = {f"state:{state}": STATES_FILE for state in STATES}
+ALL_GROUPS = (*GROUPS, *API_GROUPS, *STATE_GROUPS)
 # Groups that fail through the public API (Runner over HTTP) rather than at the tracker.
-PUBLIC_API_GROUPS = ("runner", "live", *API_GROUPS)
+PUBLIC_API_GROUPS = ("runner", "live", *API_GROUPS, *STATE_GROUPS)
 UPSTREAM_TESTS = (
     "test_server_conversation_tracker.py",
     "test_hitl_*.py",
@@ -47,7 +52,8 @@ UPSTREAM_SELECTION = "tracker or hitl or previous_response or conversation"
 
 
 def our_test_files() -> list[str]:
-    return [f"tests/{name}" for name in dict.fromkeys([*GROUPS.values(), PRODUCERS_FILE])]
+    names = [*GROUPS.values(), PRODUCERS_FILE, STATES_FILE]
+    return [f"tests/{name}" for name in dict.fromkeys(names)]
 
 
 def upstream_test_files(tree: Path) -> list[str]:
@@ -65,6 +71,12 @@ def group_of(node: str) -> str | None:
             if parameters.startswith(f"{producer}-"):
                 return f"api:{producer}"
         raise ValueError(f"{node}: producer not in matrix/groups.py's PRODUCERS")
+    if filename == STATES_FILE:
+        parameters = node.partition("[")[2]
+        for state in STATES:
+            if parameters.startswith(f"{state}-"):
+                return f"state:{state}"
+        raise ValueError(f"{node}: state not in matrix/groups.py's STATES")
     for group, name in GROUPS.items():
         if name == filename:
             return group

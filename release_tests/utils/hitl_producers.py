@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from importlib.metadata import version
@@ -43,6 +44,30 @@ CALL_TYPES = {
     "shell_call": "shell_call_output",
     "apply_patch_call": "apply_patch_call_output",
 }
+
+
+def assert_every_call_answered_once(api: FakeResponsesAPI, last_response_id: str | None) -> None:
+    """No request was refused, and every call of every kind was answered once, over the wire:
+    in the final response's context each call has exactly one output, and no earlier context
+    has an output without its call."""
+    assert api.rejections == []
+    assert len(api.requests) == len(api.accepted)
+    assert last_response_id is not None
+    for context in api.contexts.values():
+        calls = Counter(
+            (CALL_TYPES[item["type"]], item["call_id"])
+            for item in context
+            if item.get("type") in CALL_TYPES
+        )
+        answers = Counter(
+            (item["type"], item["call_id"])
+            for item in context
+            if item.get("type") in CALL_TYPES.values()
+        )
+        if context is api.contexts[last_response_id]:
+            assert answers == calls
+        else:
+            assert not answers - calls
 
 
 def call(call_id: str, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -1,0 +1,233 @@
+"""A resumable state that is not an interruption must send its tool output to the server too.
+
+test_hitl_server_conversation_producers.py measures the interrupted turn. A run can also be saved,
+and resumed on ``previous_response_id``, ``conversation_id`` or ``auto_previous_response_id``,
+after its latest model response without being interrupted:
+
+- ``finished-on-tool-output``: the run finished because a tool's output is its final output
+  (``tool_use_behavior="stop_on_first_tool"``, ``StopAtTools``, or a function returning
+  ``ToolsToFinalOutputResult(is_final_output=True)``). The output was built locally and no
+  request followed it.
+- ``cancelled-stream``: a streamed run cancelled with ``cancel(mode="after_turn")`` when its tool
+  is called or once it has answered. The turn finishes, its tools run, and the run stops before
+  the next request.
+- ``max-turns-handler``: ``max_turns=1`` and a ``max_turns`` error handler that ends the run with
+  a final output after the tool has run.
+
+In each, the tool output answers a call of the latest model response and has never reached the
+server, so the resumed run's first request has to carry it exactly once, or the Responses API
+answers 400 "No tool output found for function call <call_id>". Each state is resumed through
+``Runner.run`` and ``Runner.run_streamed``, from the result's ``to_state()`` held in memory and
+after ``to_string()`` and ``RunState.from_string()``, against the strict stand-in over loopback
+HTTP with the real ``openai.AsyncOpenAI`` client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from agents import (
+    Agent,
+    FunctionToolResult,
+    MaxTurnsExceeded,
+    RunConfig,
+    RunContextWrapper,
+    RunErrorHandlerResult,
+    Runner,
+    RunState,
+    StopAtTools,
+    ToolsToFinalOutputResult,
+    function_tool,
+)
+
+from .utils.fake_responses_api import FakeResponsesAPI, message
+from .utils.hitl_producers import (
+    Script,
+    assert_every_call_answered_once,
+    call,
+    model,
+    requires_release,
+)
+
+LOOKUP = call("call_LOOKUP", "lookup_order", {"order_id": "order_1"})
+LOOKED_UP = "Order order_1 shipped."
+STOPPED = "Stopped after one turn."
+# A state that ends its run at max_turns keeps that limit: Runner.run(state) restores it from the
+# state and raises MaxTurnsExceeded before any request, whatever max_turns the caller passes.
+MAX_TURNS_NOT_RESUMABLE = (
+    "a state saved by a max_turns error handler keeps max_turns and is not resumable through the "
+    "public API: resuming raises MaxTurnsExceeded before any request"
+)
+
+
+@pytest.fixture
+def script() -> Script:
+    return Script()
+
+
+@pytest.fixture
+def api(script: Script) -> Iterator[FakeResponsesAPI]:
+    with FakeResponsesAPI(script=script) as server:
+        yield server
+
+
+async def run(agent: Agent[Any], input: Any, run_config: RunConfig, **kwargs: Any) -> Any:
+    if not kwargs.pop("streamed"):
+        return await Runner.run(agent, input, run_config=run_config, **kwargs)
+    result = Runner.run_streamed(agent, input, run_config=run_config, **kwargs)
+    async for _ in result.stream_events():
+        pass
+    return result
+
+
+def first_tool_result_is_final(
+    context: RunContextWrapper[Any], results: list[FunctionToolResult]
+) -> ToolsToFinalOutputResult:
+    return ToolsToFinalOutputResult(is_final_output=True, final_output=results[0].output)
+
+
+# How the run finishes on its tool's output, for finished-on-tool-output.
+TOOL_USE_BEHAVIORS: dict[str, Callable[[], Any]] = {
+    "stop_on_first_tool": lambda: "stop_on_first_tool",
+    "StopAtTools": lambda: StopAtTools(stop_at_tool_names=["lookup_order"]),
+    "ToolsToFinalOutputResult": lambda: first_tool_result_is_final,
+}
+
+
+async def finished_on_tool_output(
+    agent: Agent[Any], run_config: RunConfig, variant: str, streamed: bool, **kwargs: Any
+) -> Any:
+    agent = agent.clone(tool_use_behavior=TOOL_USE_BEHAVIORS[variant]())
+    first = await run(agent, "Where is order_1?", run_config, streamed=streamed, **kwargs)
+    assert first.final_output == LOOKED_UP
+    return agent, first
+
+
+# The stream event on which the consumer cancels, for cancelled-stream.
+CANCEL_ON = {"on-tool-called": "tool_called", "on-tool-output": "tool_output"}
+
+
+async def cancelled_stream(
+    agent: Agent[Any], run_config: RunConfig, variant: str, streamed: bool, **kwargs: Any
+) -> Any:
+    # The state only exists for a streamed run: the first run streams whatever the resume does.
+    if variant == "on-tool-output":
+        requires_release(
+            (0, 19, 3), "after-turn cancellation waiting for the turn's events (0.19.3, #4130)"
+        )
+    first = Runner.run_streamed(agent, "Where is order_1?", run_config=run_config, **kwargs)
+    async for event in first.stream_events():
+        if getattr(event, "name", None) == CANCEL_ON[variant]:
+            first.cancel(mode="after_turn")
+    # Stopped after the tool's turn, before the model could answer with "Done.".
+    assert first.final_output is None
+    return agent, first
+
+
+async def max_turns_handler(
+    agent: Agent[Any], run_config: RunConfig, variant: str, streamed: bool, **kwargs: Any
+) -> Any:
+    def stop(data: Any) -> RunErrorHandlerResult:
+        return RunErrorHandlerResult(final_output=STOPPED)
+
+    first = await run(
+        agent,
+        "Where is order_1?",
+        run_config,
+        streamed=streamed,
+        max_turns=1,
+        error_handlers={"max_turns": stop},
+        **kwargs,
+    )
+    assert first.final_output == STOPPED
+    return agent, first
+
+
+# Each state, the ways it comes about, and the first run that saves it.
+STATES: dict[str, tuple[tuple[str, ...], Callable[..., Any]]] = {
+    "finished-on-tool-output": (tuple(TOOL_USE_BEHAVIORS), finished_on_tool_output),
+    "cancelled-stream": (tuple(CANCEL_ON), cancelled_stream),
+    "max-turns-handler": (("RunErrorHandlerResult",), max_turns_handler),
+}
+MODES = ["previous_response_id", "conversation_id", "auto_previous_response_id"]
+
+
+def ways() -> list[Any]:
+    """Each way of each state in every mode, resumed twice: through Runner.run and
+    Runner.run_streamed, once from memory and once from a string. Which entry point meets which
+    serialization rotates with the mode and the way, so each pairing occurs."""
+    cases = []
+    shift = 0
+    for state, (variants, _) in STATES.items():
+        for variant in variants:
+            for index, mode in enumerate(MODES):
+                pairings = [("run", "memory"), ("run_streamed", "string")]
+                if (index + shift) % 2 == 1:
+                    pairings = [("run", "string"), ("run_streamed", "memory")]
+                for entry, serialization in pairings:
+                    case_id = f"{state}-{variant}-{mode}-{entry}-{serialization}"
+                    streamed = entry == "run_streamed"
+                    cases.append(
+                        pytest.param(state, variant, mode, streamed, serialization, id=case_id)
+                    )
+            shift += 1
+    return cases
+
+
+@pytest.mark.allow_call_model_methods
+@pytest.mark.parametrize(("state_name", "variant", "mode", "streamed", "serialization"), ways())
+async def test_resume_sends_the_tool_output_of_the_saved_state_once(
+    api: FakeResponsesAPI,
+    script: Script,
+    state_name: str,
+    variant: str,
+    mode: str,
+    streamed: bool,
+    serialization: str,
+) -> None:
+    ran: list[str] = []
+
+    @function_tool
+    def lookup_order(order_id: str) -> str:
+        ran.append("lookup_order")
+        return f"Order {order_id} shipped."
+
+    agent = Agent(name="support", instructions="support", model=model(api), tools=[lookup_order])
+    run_config = RunConfig(tracing_disabled=True)
+    conversation: dict[str, Any] = {"conversation_id": "conv_states"}
+    if mode == "previous_response_id":
+        script.add("support", [message("Hello! How can I help?")])
+        warm_up = await run(agent, "Hello.", run_config, streamed=False)
+        conversation = {"previous_response_id": warm_up.last_response_id}
+    elif mode == "auto_previous_response_id":
+        conversation = {"auto_previous_response_id": True}
+    script.add("support", [LOOKUP], [message("Done.")])
+
+    _, save = STATES[state_name]
+    agent, first = await save(agent, run_config, variant, streamed, **conversation)
+
+    assert ran == ["lookup_order"]
+    assert api.outputs_by_call_id() == {}
+    state = first.to_state()
+    if serialization == "string":
+        state = await RunState.from_string(agent, state.to_string())
+    if mode == "previous_response_id":
+        conversation = {"previous_response_id": first.last_response_id}
+    if state_name == "max-turns-handler":
+        # The caller lifts the limit the first run ended on.
+        conversation["max_turns"] = 10
+    requests_before_resume = len(api.requests)
+    try:
+        resumed = await run(agent, state, run_config, streamed=streamed, **conversation)
+    except MaxTurnsExceeded:
+        if state_name == "max-turns-handler" and len(api.requests) == requests_before_resume:
+            pytest.xfail(MAX_TURNS_NOT_RESUMABLE)
+        raise
+
+    assert resumed.final_output == "Done."
+    assert_every_call_answered_once(api, resumed.last_response_id)
+    assert api.outputs_by_call_id() == {"call_LOOKUP": [LOOKED_UP]}
+    assert ran == ["lookup_order"]
