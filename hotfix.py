@@ -4,12 +4,17 @@ Run it with the Python of the environment to fix; it needs only the standard lib
 
     .venv/bin/python hotfix.py status
     .venv/bin/python hotfix.py apply
+    .venv/bin/python hotfix.py apply --fix-only
     .venv/bin/python hotfix.py verify
     .venv/bin/python hotfix.py revert
 
-The patch is chosen by the installed file's git blob hash, which must match a patch's base
-revision exactly (or its result, for `revert`); anything else is refused and nothing is written.
-The file is replaced atomically, so an install is never left half-patched.
+Releases before 0.17.7 also take a companion patch (patches/series names it), which keeps the
+objects the tracker records by id() alive (upstream #3621): `apply` puts on the fix and the
+companion, `apply --fix-only` the fix alone, and `apply` on a file with the fix alone adds the
+companion. The patches are chosen by the release, and the installed file's git blob must be one of
+the states they define (the release's file, the fix, the fix and its companion); anything else is
+refused and nothing is written. The new file is computed whole and replaced atomically, in one
+write, so an install is never left half-patched.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ class HotfixError(Exception):
 class Release:
     version: str
     patch: str
+    companion: str | None
     unpatched_failures: frozenset[str]
 
 
@@ -51,16 +57,24 @@ class Patch:
 
 
 def read_series(path: Path = SERIES) -> dict[str, Release]:
-    """Parse `patches/series`: release, patch file, test groups failing without the patch."""
+    """Parse `patches/series`: release, patch file, companion patch file or `-`, and the test
+    groups failing without the patches."""
     releases: dict[str, Release] = {}
     for line in path.read_text().splitlines():
         fields = line.split("#", 1)[0].split()
         if not fields:
             continue
-        if len(fields) < 2:
+        if len(fields) < 3 or not fields[1].endswith(".patch"):
             raise HotfixError(f"{path}: malformed line: {line!r}")
-        version, patch, *groups = fields
-        releases[version] = Release(version, patch, frozenset(g for g in groups if g != "-"))
+        version, patch, companion, *groups = fields
+        if companion != "-" and not companion.endswith(".patch"):
+            raise HotfixError(f"{path}: no companion column (a patch or -) in {line!r}")
+        releases[version] = Release(
+            version,
+            patch,
+            None if companion == "-" else companion,
+            frozenset(g for g in groups if g != "-"),
+        )
     return releases
 
 
@@ -103,6 +117,52 @@ def read_patch(path: Path) -> Patch:
         else:
             break
     return Patch(path, index.group(1), index.group(2), tuple((a, b, tuple(h)) for a, b, h in hunks))
+
+
+UNPATCHED, FIX, FIX_AND_COMPANION = "unpatched", "fix", "fix+companion"
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A release's patch and, for releases before 0.17.7, the companion applied on top of it."""
+
+    patch: Patch
+    companion: Patch | None
+
+    @property
+    def names(self) -> str:
+        return " and ".join(p.path.name for p in (self.patch, self.companion) if p is not None)
+
+    @property
+    def full(self) -> str:
+        """The state `apply` brings the file to."""
+        return FIX if self.companion is None else FIX_AND_COMPANION
+
+    def blobs(self) -> dict[str, str]:
+        """Each state's git blob, by state."""
+        blobs = {UNPATCHED: self.patch.base_blob, FIX: self.patch.fixed_blob}
+        if self.companion is not None:
+            blobs[FIX_AND_COMPANION] = self.companion.fixed_blob
+        return blobs
+
+
+def read_fix(release: Release) -> Fix:
+    """The release's patch and companion, checked to follow each other."""
+    patch = read_patch_file(release.patch)
+    companion = None if release.companion is None else read_patch_file(release.companion)
+    if companion is not None and companion.base_blob != patch.fixed_blob:
+        raise HotfixError(
+            f"{companion.path.name} applies to blob {companion.base_blob[:8]}, not to "
+            f"{patch.path.name}'s result ({patch.fixed_blob[:8]}); nothing changed"
+        )
+    return Fix(patch, companion)
+
+
+def read_patch_file(name: str) -> Patch:
+    path = PATCHES / name
+    if not path.is_file():
+        raise HotfixError(f"patches/{name}, named by patches/series, is missing; nothing changed")
+    return read_patch(path)
 
 
 def apply_hunks(source: str, patch: Patch, *, reverse: bool = False) -> str:
@@ -155,6 +215,23 @@ def inspect(path: Path, patch: Patch) -> str:
     )
 
 
+def file_state(path: Path, fix: Fix) -> str:
+    """Return the file's state (UNPATCHED, FIX, FIX_AND_COMPANION), or raise for any other file."""
+    blob = git_blob(path.read_bytes())
+    known = fix.blobs()
+    for state, state_blob in known.items():
+        if blob == state_blob:
+            return state
+    fixed = f"the fixed one ({known[FIX][:8]})"
+    if FIX_AND_COMPANION in known:
+        fixed += f" nor the fixed one with its companion ({known[FIX_AND_COMPANION][:8]})"
+    raise HotfixError(
+        f"{path} has blob {blob[:8]}, which is neither the release's file "
+        f"({known[UNPATCHED][:8]}) nor {fixed}: it was modified locally or belongs to another "
+        "release; nothing changed"
+    )
+
+
 def write_atomically(path: Path, text: str, expected_blob: str) -> None:
     data = text.encode()
     if git_blob(data) != expected_blob:
@@ -170,37 +247,68 @@ def write_atomically(path: Path, text: str, expected_blob: str) -> None:
         raise
 
 
-def resolve(version: str | None, path: Path | None) -> tuple[str, Path, Patch]:
+def resolve(version: str | None, path: Path | None) -> tuple[str, Path, Fix]:
     if path is None:
         installed_version, path = installed_module()
         version = version or installed_version
     assert version is not None
-    release = release_for(version)
-    return version, path, read_patch(PATCHES / release.patch)
+    return version, path, read_fix(release_for(version))
 
 
-def status(version: str, path: Path, patch: Patch) -> str:
-    state = inspect(path, patch)
-    if state == "patched":
-        return f"openai-agents {version}: patched with {patch.path.name} ({path})"
-    return (
-        f"openai-agents {version}: AFFECTED, unpatched; fix with `hotfix.py apply` "
-        f"({patch.path.name}, {path})"
-    )
+def status(version: str, path: Path, fix: Fix) -> str:
+    state = file_state(path, fix)
+    if state == UNPATCHED:
+        return (
+            f"openai-agents {version}: AFFECTED, unpatched; fix with `hotfix.py apply` "
+            f"({fix.names}, {path})"
+        )
+    if state == FIX and fix.companion is not None:
+        return (
+            f"openai-agents {version}: patched with {fix.patch.path.name} only; without "
+            f"{fix.companion.path.name} a live run can still drop a tool output (upstream "
+            f"#3621): add it with `hotfix.py apply` ({path})"
+        )
+    return f"openai-agents {version}: patched with {fix.names} ({path})"
 
 
-def apply(version: str, path: Path, patch: Patch) -> str:
-    if inspect(path, patch) == "patched":
-        raise HotfixError(f"openai-agents {version} is already patched ({path}); nothing changed")
-    write_atomically(path, apply_hunks(path.read_text(), patch), patch.fixed_blob)
-    return f"openai-agents {version}: applied {patch.path.name} to {path}"
+def apply(version: str, path: Path, fix: Fix, *, fix_only: bool = False) -> str:
+    """Bring the file to the fix and its companion (or, with fix_only, the fix alone)."""
+    state = file_state(path, fix)
+    target = FIX if fix_only else fix.full
+    if state == target:
+        applied = fix.patch.path.name if target == FIX else fix.names
+        raise HotfixError(
+            f"openai-agents {version} is already patched with {applied} ({path}); nothing changed"
+        )
+    if state == FIX_AND_COMPANION:
+        raise HotfixError(
+            f"openai-agents {version} is patched with {fix.names} ({path}); to keep the fix "
+            "alone, run `hotfix.py revert` first; nothing changed"
+        )
+    steps = [fix.patch] if state == UNPATCHED else []
+    if target == FIX_AND_COMPANION:
+        assert fix.companion is not None
+        steps.append(fix.companion)
+    text = path.read_text()
+    for patch in steps:
+        text = apply_hunks(text, patch)
+    write_atomically(path, text, fix.blobs()[target])
+    return f"openai-agents {version}: applied {' and '.join(p.path.name for p in steps)} to {path}"
 
 
-def revert(version: str, path: Path, patch: Patch) -> str:
-    if inspect(path, patch) == "unpatched":
+def revert(version: str, path: Path, fix: Fix) -> str:
+    """Bring the file back to the release's own, from the fix alone or with its companion."""
+    state = file_state(path, fix)
+    if state == UNPATCHED:
         raise HotfixError(f"openai-agents {version} is not patched ({path}); nothing changed")
-    write_atomically(path, apply_hunks(path.read_text(), patch, reverse=True), patch.base_blob)
-    return f"openai-agents {version}: reverted {patch.path.name} from {path}"
+    steps = [fix.patch] if state == FIX else [fix.companion, fix.patch]
+    text = path.read_text()
+    for patch in steps:
+        assert patch is not None
+        text = apply_hunks(text, patch, reverse=True)
+    write_atomically(path, text, fix.blobs()[UNPATCHED])
+    names = " and ".join(p.path.name for p in steps if p is not None)
+    return f"openai-agents {version}: reverted {names} from {path}"
 
 
 def verify() -> str:
@@ -308,18 +416,25 @@ def _replay_report_scenario() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     parser.add_argument("command", choices=["status", "apply", "verify", "revert"])
     parser.add_argument("--version", help="release the file belongs to (default: installed)")
     parser.add_argument(
         "--file", type=Path, help="oai_conversation.py to act on (default: installed)"
     )
+    parser.add_argument(
+        "--fix-only", action="store_true", help="apply: the fix without its companion patch"
+    )
     args = parser.parse_args(argv)
+    if args.fix_only and args.command != "apply":
+        parser.error("--fix-only goes with apply only")
     try:
         if args.command == "verify":
             print(verify())
+        elif args.command == "apply":
+            print(apply(*resolve(args.version, args.file), fix_only=args.fix_only))
         else:
-            action = {"status": status, "apply": apply, "revert": revert}[args.command]
+            action = {"status": status, "revert": revert}[args.command]
             print(action(*resolve(args.version, args.file)))
     except HotfixError as error:
         print(f"hotfix: {error}", file=sys.stderr)

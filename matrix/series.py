@@ -65,8 +65,8 @@ def patch_for(release: str, tree: Path, work: Path, proposals: Path) -> tuple[st
     )
 
 
-def series_line(release: str, patch: str, unpatched: list[str]) -> str:
-    return f"{release:<10} {patch:<32} {' '.join(unpatched) or '-'}".rstrip()
+def series_line(release: str, patch: str, companion: str, unpatched: list[str]) -> str:
+    return f"{release:<10} {patch:<32} {companion or '-':<47} {' '.join(unpatched) or '-'}"
 
 
 def update(*, write: bool, report_dir: Path = BUILD, series_path: Path = SERIES) -> int:
@@ -77,7 +77,10 @@ def update(*, write: bool, report_dir: Path = BUILD, series_path: Path = SERIES)
     rows = json.loads(report_path.read_text())["rows"]
     new = [r for r in rows if not r.get("in_series", True)]
     failed = [r["release"] for r in new if not r["ok"]]
-    ready = {r["release"]: series_line(r["release"], r["patch"], r["unpatched"]) for r in new}
+    ready = {
+        r["release"]: series_line(r["release"], r["patch"], r.get("companion", ""), r["unpatched"])
+        for r in new
+    }
     for release in failed:
         ready.pop(release)
     if failed:

@@ -1,11 +1,14 @@
 """hotfix.py against a real installed openai-agents: detect, apply, verify, revert, refuse.
 
 Run by `nox -s hotfix`, which installs openai-agents 0.13.3 with the openai of its time into the
-session's environment; every test leaves that install as it found it.
+session's environment; every test leaves that install as it found it. 0.13.3 takes a companion
+patch on top of the fix (patches/series), so each state is checked: unpatched, the fix alone, the
+fix and its companion.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.metadata
 import shutil
 import subprocess
@@ -18,6 +21,10 @@ import pytest
 import hotfix
 
 HOTFIX = Path(hotfix.__file__)
+RELEASE = hotfix.read_series()[importlib.metadata.version("openai-agents")]
+FIX = hotfix.read_fix(RELEASE)
+assert FIX.companion is not None, "the hotfix session's release must take a companion patch"
+COMPANION = FIX.companion
 
 
 def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -37,11 +44,68 @@ def installed() -> Iterator[Path]:
         pytest.fail("the test left the installed SDK modified")
 
 
+def blob(path: Path) -> str:
+    return hotfix.git_blob(path.read_bytes())
+
+
 def test_status_reports_an_unpatched_release_as_affected(installed: Path) -> None:
     result = cli("status")
 
     assert result.returncode == 0
     assert "AFFECTED, unpatched" in result.stdout
+    assert f"{FIX.patch.path.name} and {COMPANION.path.name}" in result.stdout
+
+
+def test_apply_puts_on_the_fix_and_its_companion_in_one_step(installed: Path) -> None:
+    applied = cli("apply")
+
+    assert applied.returncode == 0, applied.stderr
+    assert f"applied {FIX.patch.path.name} and {COMPANION.path.name}" in applied.stdout
+    assert blob(installed) == COMPANION.fixed_blob
+    status = cli("status")
+    assert status.returncode == 0
+    assert f"patched with {FIX.patch.path.name} and {COMPANION.path.name}" in status.stdout
+    assert cli("revert").returncode == 0
+
+
+def test_fix_only_applies_the_fix_alone_and_status_names_the_missing_companion(
+    installed: Path,
+) -> None:
+    applied = cli("apply", "--fix-only")
+
+    assert applied.returncode == 0, applied.stderr
+    assert f"applied {FIX.patch.path.name} to" in applied.stdout
+    assert blob(installed) == FIX.patch.fixed_blob
+    status = cli("status")
+    assert status.returncode == 0
+    assert f"patched with {FIX.patch.path.name} only" in status.stdout
+    assert f"without {COMPANION.path.name}" in status.stdout
+    assert cli("revert").returncode == 0
+
+
+def test_apply_on_the_fix_alone_adds_the_companion(installed: Path) -> None:
+    assert cli("apply", "--fix-only").returncode == 0
+
+    added = cli("apply")
+
+    assert added.returncode == 0, added.stderr
+    assert f"applied {COMPANION.path.name} to" in added.stdout
+    assert blob(installed) == COMPANION.fixed_blob
+    assert cli("revert").returncode == 0
+
+
+@pytest.mark.parametrize("apply_args", [(), ("--fix-only",)], ids=["fix+companion", "fix-only"])
+def test_revert_restores_the_release_file_from_either_state(
+    installed: Path, apply_args: tuple[str, ...]
+) -> None:
+    original = installed.read_bytes()
+    assert cli("apply", *apply_args).returncode == 0
+
+    reverted = cli("revert")
+
+    assert reverted.returncode == 0, reverted.stderr
+    assert installed.read_bytes() == original
+    assert "AFFECTED, unpatched" in cli("status").stdout
 
 
 def test_apply_verify_and_revert_round_trip(installed: Path) -> None:
@@ -62,16 +126,82 @@ def test_apply_verify_and_revert_round_trip(installed: Path) -> None:
     assert installed.read_bytes() == original
 
 
-def test_second_apply_is_refused_and_changes_nothing(installed: Path) -> None:
-    assert cli("apply").returncode == 0
+@pytest.mark.parametrize("apply_args", [(), ("--fix-only",)], ids=["fix+companion", "fix-only"])
+def test_second_apply_is_refused_and_changes_nothing(
+    installed: Path, apply_args: tuple[str, ...]
+) -> None:
+    assert cli("apply", *apply_args).returncode == 0
     patched = installed.read_bytes()
 
-    again = cli("apply")
+    again = cli("apply", *apply_args)
 
     assert again.returncode == 1
     assert "already patched" in again.stderr
     assert installed.read_bytes() == patched
     assert cli("revert").returncode == 0
+
+
+def test_fix_only_over_the_companion_is_refused_and_changes_nothing(installed: Path) -> None:
+    assert cli("apply").returncode == 0
+    patched = installed.read_bytes()
+
+    result = cli("apply", "--fix-only")
+
+    assert result.returncode == 1
+    assert "run `hotfix.py revert` first" in result.stderr
+    assert installed.read_bytes() == patched
+    assert cli("revert").returncode == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("apply", "--bogus"), ("apply", "--fix"), ("apply", "--companion-only"), ("revert", "-x")],
+)
+def test_unknown_flag_is_refused_with_usage_and_changes_nothing(
+    installed: Path, args: tuple[str, ...]
+) -> None:
+    for apply_args in [None, (), ("--fix-only",)]:
+        if apply_args is not None:
+            assert cli("apply", *apply_args).returncode == 0
+        before = installed.read_bytes()
+
+        result = cli(*args)
+
+        assert result.returncode == 2
+        assert result.stderr.startswith("usage: ")
+        assert "unrecognized arguments" in result.stderr
+        assert installed.read_bytes() == before
+        if apply_args is not None:
+            assert cli("revert").returncode == 0
+
+
+@pytest.mark.parametrize("command", ["status", "revert", "verify"])
+def test_fix_only_outside_apply_is_refused_with_usage(installed: Path, command: str) -> None:
+    before = installed.read_bytes()
+
+    result = cli(command, "--fix-only")
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: ")
+    assert "--fix-only goes with apply only" in result.stderr
+    assert installed.read_bytes() == before
+
+
+def test_a_companion_that_does_not_fit_leaves_the_file_untouched(
+    installed: Path, tmp_path: Path
+) -> None:
+    # The fix fits and the companion does not: the file must not be left with the fix alone.
+    copy = tmp_path / "oai_conversation.py"
+    shutil.copy2(installed, copy)
+    before = copy.read_bytes()
+    old_start, new_start, lines = COMPANION.hunks[0]
+    unfit = ((old_start + 1, new_start + 1, lines), *COMPANION.hunks[1:])
+    broken = hotfix.Fix(FIX.patch, dataclasses.replace(COMPANION, hunks=unfit))
+
+    with pytest.raises(hotfix.HotfixError, match="does not fit"):
+        hotfix.apply(RELEASE.version, copy, broken)
+
+    assert copy.read_bytes() == before
 
 
 def test_revert_of_an_unpatched_install_is_refused(installed: Path) -> None:
@@ -88,8 +218,8 @@ def test_locally_modified_file_is_refused_and_left_alone(installed: Path, tmp_pa
         handle.write("# local change\n")
     before = copy.read_bytes()
 
-    for command in ("apply", "revert", "status"):
-        result = cli(command, "--file", copy, "--version", hotfix.installed_module()[0])
+    for command in (("apply",), ("apply", "--fix-only"), ("revert",), ("status",)):
+        result = cli(*command, "--file", copy, "--version", hotfix.installed_module()[0])
         assert result.returncode == 1
         assert "modified locally" in result.stderr
     assert copy.read_bytes() == before
