@@ -16,6 +16,7 @@ GROUPS = {
     "runner": "test_hitl_server_conversation_resume.py",
     "live": "test_hitl_server_conversation_live.py",
     "stale-input-ids": "test_server_conversation_tracker_stale_input_ids.py",
+    "identity": "test_server_conversation_tracker_object_identity.py",
     "guards": "test_server_conversation_tracker_resume_dedupe.py",
 }
 PRODUCERS_FILE = "test_hitl_server_conversation_producers.py"
