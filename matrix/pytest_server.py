@@ -28,11 +28,7 @@ PYTEST_FLAGS = (
     # As in upstream's CI, where inline-snapshot disables itself: snapshot(x) is then plain x, and
     # the plugin does not re-parse every test file at the end of each run (about 1.5 s).
     "--inline-snapshot=disable",
-    # No address reuse under our runner-level tests on releases before 0.17.7 (upstream #3621).
-    "-p",
-    "pin_tracker_objects",
 )
-PLUGINS = Path(__file__).resolve().parent / "plugins"
 # Imported once per environment by the pytest server, besides pytest; the SDK is not among them.
 PRELOAD = ("openai", "pydantic", "httpx", "mcp", "griffe", "pytest_asyncio")
 
@@ -107,7 +103,6 @@ def serve() -> int:
     import importlib
 
     sys.path[0] = os.getcwd()  # as `python -m pytest` would have it, not this file's folder
-    sys.path.append(str(PLUGINS))
     import pytest
 
     for name in PRELOAD:

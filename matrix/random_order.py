@@ -17,7 +17,7 @@ import hotfix
 
 from .envs import held_env, overlay
 from .groups import our_test_files
-from .pytest_server import PLUGINS, PYTEST_FLAGS
+from .pytest_server import PYTEST_FLAGS
 from .shell import MatrixError, run, say
 from .trees import prepare_tree
 
@@ -39,7 +39,7 @@ def check(release: str, *, runs: int, python: str) -> bool:
         prepared = prepare_tree(tree, scratch)
         env = {
             **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(overlay(RANDOMLY, python)), str(PLUGINS)]),
+            "PYTHONPATH": str(overlay(RANDOMLY, python)),
             "OPENAI_API_KEY": "fake-for-tests",
         }
         hotfix_cli = [interpreter, hotfix.__file__, "--version", release]

@@ -27,7 +27,25 @@ from .pytest_server import PytestServer, run_pytest
 from .series import patch_for
 from .shell import MatrixError, run
 from .standin import StandIn
-from .trees import check_git_apply, prepare_tree, release_source
+from .trees import IDENTITY, check_git_apply, module_repo, prepare_tree, release_source
+
+# Upstream's own tests that fail with the companion patch, by the file revision it applies to:
+# they compare the tracker's sent_items with set(), and the companion makes it a dict from id()
+# to the object. Each must pass unpatched and with the fix alone, and fails only with the
+# companion; the report names them. Any other upstream failure still fails the run.
+_SENT_ITEMS_COMPARED_WITH_SET = (
+    "tests/test_server_conversation_tracker.py::"
+    "test_hydrate_from_state_does_not_track_string_initial_input_by_object_identity",
+    "tests/test_server_conversation_tracker.py::"
+    "test_hydrate_from_state_does_not_track_list_initial_input_by_object_identity",
+)
+EXPECTED_WITH_COMPANION: dict[str, tuple[str, ...]] = {
+    "44d0d146": _SENT_ITEMS_COMPARED_WITH_SET,
+    "0f6a9b1a": _SENT_ITEMS_COMPARED_WITH_SET,
+    "233898d5": _SENT_ITEMS_COMPARED_WITH_SET,
+    "84d638f7": _SENT_ITEMS_COMPARED_WITH_SET,
+    "4a0e0883": _SENT_ITEMS_COMPARED_WITH_SET,
+}
 
 
 @dataclass
@@ -35,6 +53,7 @@ class Row:
     release: str
     revision: str = ""
     patch: str = ""
+    companion: str = ""
     openai: str = ""
     pydantic: str = ""
     expected_unpatched: list[str] = field(default_factory=list)
@@ -42,6 +61,7 @@ class Row:
     unpatched_error: str = ""
     patched: str = ""
     upstream: str = ""
+    expected_with_companion: list[str] = field(default_factory=list)
     apply_check: str = ""
     seconds: float = 0.0
     ok: bool = False
@@ -83,6 +103,7 @@ def check_release(
             return row
         if not row.in_series:
             row.patch, known_as = patch_for(release, source.tree, work, proposals)
+        row.companion = series[known_as].companion or ""
         patch = hotfix.read_patch(hotfix.PATCHES / row.patch)
         row.revision = hotfix.git_blob((source.tree / "src" / hotfix.MODULE).read_bytes())[:8]
         if row.revision != patch.base_blob[:8]:
@@ -107,6 +128,10 @@ def check_release(
                 row.apply_check = check_git_apply(
                     source.tree, hotfix.PATCHES / row.patch, TESTS_PATCH
                 )
+                if row.companion:
+                    row.apply_check += "; " + check_companion_am(
+                        source.tree, hotfix.PATCHES / row.patch, hotfix.PATCHES / row.companion
+                    )
             with StandIn(interpreter, tree) as standin:
                 # The live test opts in and talks to the loopback stand-in, never to the API.
                 env = {
@@ -130,10 +155,22 @@ def check_release(
     return row
 
 
+def check_companion_am(tree: Path, patch: Path, companion: Path) -> str:
+    """`git am` of the patch, then its companion, on a repository holding the release's file."""
+    with tempfile.TemporaryDirectory() as scratch:
+        repo = Path(scratch)
+        module_repo(repo, tree / "src" / hotfix.MODULE)
+        run(["git", *IDENTITY, "am", "--quiet", patch, companion], cwd=repo)
+    return "companion ok"
+
+
 def check_tests(
     row: Row, interpreter: Path, known_as: str, tree: Path, server: PytestServer, work: Path
 ) -> None:
-    """Ours unpatched, patch, ours and upstream's patched, and upstream's unpatched if needed."""
+    """Ours unpatched, patch, ours and upstream's patched, and upstream's unpatched if needed.
+
+    `hotfix.py apply` puts on the patch and, where the release takes one, its companion.
+    """
     ours = our_test_files()
     upstream_files = upstream_test_files(tree)
     cli = [interpreter, hotfix.__file__, "--version", known_as]
@@ -171,16 +208,47 @@ def check_tests(
 
     upstream_failed = sorted(n for n in patched.failed if not group_of(n))
     upstream_total = len([n for n in patched.passed | patched.failed if not group_of(n)])
+    expected = EXPECTED_WITH_COMPANION.get(row.revision, ()) if row.companion else ()
+    passing_expected = sorted(n for n in patched.passed if n in expected)
+    if passing_expected:
+        row.problems.append(
+            f"expected to fail with the companion, but passed: {passing_expected}; "
+            "update EXPECTED_WITH_COMPANION in matrix/release.py"
+        )
     with timed(row, "revert"):
         run([*cli, "revert"], cwd=work)
+    new: list[str] = []
     if upstream_failed:
-        # Only failures the unpatched SDK does not share count against the patch.
+        # Only failures the unpatched SDK does not share count against the patches.
         before = run_pytest(server, work / "upstream.xml", upstream_failed, "")
         new = sorted(set(upstream_failed) - before.failed)
-        if new:
-            row.problems.append(f"upstream tests that fail only with the patch: {new}")
+    row.expected_with_companion = [n for n in new if n in expected]
+    if row.expected_with_companion:
+        # Expected ones must be the companion's doing: they pass with the fix alone.
+        with timed(row, "fix-only"):
+            run([*cli, "apply", "--fix-only"], cwd=work)
+            try:
+                fix_only = run_pytest(
+                    server, work / "fix-only.xml", row.expected_with_companion, ""
+                )
+            finally:
+                run([*cli, "revert"], cwd=work)
+        not_passing = sorted(set(row.expected_with_companion) - fix_only.passed)
+        if not_passing:
+            row.problems.append(
+                f"expected with the companion, but fail with the fix alone too: {not_passing}"
+            )
+    unexpected = [n for n in new if n not in expected]
+    if unexpected:
+        row.problems.append(f"upstream tests that fail only with the patch: {unexpected}")
+    shared = len(upstream_failed) - len(new)
     row.upstream = f"{upstream_total - len(upstream_failed)}/{upstream_total} passed"
-    if upstream_failed:
-        row.upstream += f" ({len(upstream_failed)} fail unpatched too)"
+    notes = []
+    if shared:
+        notes.append(f"{shared} fail unpatched too")
+    if row.expected_with_companion:
+        notes.append(f"{len(row.expected_with_companion)} expected with the companion")
+    if notes:
+        row.upstream += f" ({'; '.join(notes)})"
     if not upstream_total:
         row.problems.append("no upstream test ran")

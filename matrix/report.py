@@ -27,15 +27,16 @@ COLUMNS = (
 
 def row_cells(row: Row) -> list[str]:
     release = row.release if row.in_series else f"{row.release} ({NOT_IN_SERIES})"
+    patch = f"{row.patch} + companion" if row.companion else row.patch
     if row.skipped:
-        return [release, "", row.patch, "", "", f"skipped: {row.skipped}", "", "", "", ""]
+        return [release, "", patch, "", "", f"skipped: {row.skipped}", "", "", "", ""]
     unpatched = ", ".join(row.unpatched) or "none"
     if row.unpatched != row.expected_unpatched:
         unpatched += f" (series: {', '.join(row.expected_unpatched) or 'none'})"
     return [
         release,
         row.revision,
-        row.patch,
+        patch,
         row.openai,
         row.pydantic,
         unpatched,
@@ -56,8 +57,20 @@ def write_report(rows: list[Row], wall: float, where: Path = BUILD) -> None:
     """Both files are written under temporary names and renamed: never seen half written."""
     payload = {"wall_seconds": round(wall, 1), "rows": [asdict(row) for row in rows]}
     problems = [f"- {row.release}: {p}" for row in rows for p in row.problems]
+    expected = [
+        f"- {row.release}: expected with the companion: {', '.join(row.expected_with_companion)}"
+        for row in rows
+        if row.expected_with_companion
+    ]
     text = "# Fix matrix\n\n" + markdown(rows)
     text += f"\nWall time: {wall:.1f} s for {len(rows)} rows.\n"
+    if expected:
+        text += (
+            "\n## Upstream tests that fail with the companion patch\n\n"
+            "They compare the tracker's sent_items with set(); the companion makes it a dict from "
+            "id() to the object (matrix/release.py, EXPECTED_WITH_COMPANION). Each passed "
+            "unpatched and with the fix alone.\n\n" + "\n".join(expected) + "\n"
+        )
     if problems:
         text += "\n## Problems\n\n" + "\n".join(problems) + "\n"
     write_whole(where / "matrix-report.json", json.dumps(payload, indent=2) + "\n")

@@ -21,7 +21,6 @@ PROPERTY_KNOWN_DEFECTS=1 to turn the workarounds off; PROPERTY_WITHOUT, producer
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 from collections import Counter
@@ -29,7 +28,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
-from known_defects import known_defects, pinned_tracker_objects
+from known_defects import known_defects
 from resume_report import failure_text, legend, problems, write_report
 from resume_runner import ScriptedResponses, play, reset
 from resume_scenario import PRODUCERS as ALL_PRODUCERS, Scenario, scenarios
@@ -90,9 +89,7 @@ def check_scenario(scenario: Scenario) -> None:
     SEEN.update(call.producer for call in scenario.calls())
     script = ScriptedResponses(scenario, warm_up=scenario.mode == "previous_response_id")
     api = reset(STAND_IN[0], script)
-    pinned = pinned_tracker_objects() if "id_reuse" in DEFECTS else contextlib.nullcontext()
-    with pinned:
-        outcome = asyncio.run(play(api, scenario, PRODUCERS))
+    outcome = asyncio.run(play(api, scenario, PRODUCERS))
     found = problems(api, scenario, outcome)
     if found:
         text = failure_text(api, scenario, found)
