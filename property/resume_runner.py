@@ -36,8 +36,11 @@ TOOL_NAMES = {
     "agent": "agent_tool",
     "gated_agent": "gated_agent_tool",
     "nested_gated": "nested_agent_tool",
+    "finishing": "finishing_tool",
 }
 CALL_ID = re.compile(r"call_\d[a-z]")
+# Stream events that name a call of the current turn, seen while its tools still run.
+CALL_EVENTS = frozenset({"tool_called", "handoff_requested"})
 
 
 class UnexpectedInterruption(AssertionError):
@@ -50,6 +53,8 @@ class Outcome:
 
     ran: list[str] = field(default_factory=list)
     rounds: list[list[str]] = field(default_factory=list)
+    # The saves besides interruptions: "finished_on_tool" or "cancelled_stream", in order.
+    saves: list[str] = field(default_factory=list)
     final_output: Any = None
     last_response_id: str | None = None
     error: BaseException | None = None
@@ -168,8 +173,20 @@ def build_agents(api: FakeResponsesAPI, ran: list[str], producers: tuple[str, ..
 
         checker = Agent(name="checker", model=inner, tools=[inner_gated_tool])
         tools.append(checker.as_tool("nested_agent_tool", "Ask the checker."))
-    triage: Agent[Any] = Agent(name="triage", model=outer, tools=tools)
-    specialist: Agent[Any] = Agent(name="specialist", model=outer, tools=tools, handoffs=[triage])
+    behavior: Any = "run_llm_again"
+    if "finishing" in producers:
+        from agents import StopAtTools
+
+        @function_tool
+        def finishing_tool(tag: str) -> str:
+            return record(tag)
+
+        tools.append(finishing_tool)
+        behavior = StopAtTools(stop_at_tool_names=["finishing_tool"])
+    triage: Agent[Any] = Agent(name="triage", model=outer, tools=tools, tool_use_behavior=behavior)
+    specialist: Agent[Any] = Agent(
+        name="specialist", model=outer, tools=tools, handoffs=[triage], tool_use_behavior=behavior
+    )
     triage.handoffs = [specialist]
     return triage
 
@@ -209,6 +226,25 @@ async def run(agent: Agent[Any], input: Any, streamed: bool, **kwargs: Any) -> A
     return result
 
 
+async def run_cancelling(
+    agent: Agent[Any], input: Any, streamed: bool, cancel_on: frozenset[str], **kwargs: Any
+) -> tuple[Any, bool]:
+    """The run's result, and whether a streamed run was cancelled at the end of a turn that has a
+    call of ``cancel_on``."""
+    if not streamed or not cancel_on:
+        return await run(agent, input, streamed, **kwargs), False
+    result = Runner.run_streamed(agent, input, **kwargs)
+    cancelled = False
+    async for event in result.stream_events():
+        item = getattr(event, "item", None)
+        raw = getattr(item, "raw_item", None)
+        call = raw.get("call_id") if isinstance(raw, dict) else getattr(raw, "call_id", None)
+        if not cancelled and getattr(event, "name", None) in CALL_EVENTS and call in cancel_on:
+            result.cancel(mode="after_turn")
+            cancelled = True
+    return result, cancelled
+
+
 async def play(api: FakeResponsesAPI, scenario: Scenario, producers: tuple[str, ...]) -> Outcome:
     """Run the scenario to its end, deciding every interruption as the scenario says."""
     outcome = Outcome()
@@ -235,26 +271,56 @@ async def _play(
         conversation = {"conversation_id": "conv_property"}
     else:
         conversation = {"auto_previous_response_id": True}
-    result = await run(
-        agent, "Please do the work.", scenario.streamed, run_config=run_config, **conversation
+    cancel_on: frozenset[str] = frozenset()
+    if scenario.cancelled_turn is not None:
+        turn = scenario.turns[scenario.cancelled_turn - 1]
+        cancel_on = frozenset(call.call_id for call in turn.calls)
+    result, cancelled = await run_cancelling(
+        agent,
+        "Please do the work.",
+        scenario.streamed,
+        cancel_on,
+        run_config=run_config,
+        **conversation,
     )
     decisions = scenario.decisions()
-    while result.interruptions:
-        call_ids = [item.call_id for item in result.interruptions]
-        outcome.rounds.append(call_ids)
-        turn = scenario.turn_of(call_ids[0])
-        if len(outcome.rounds) > MAX_ROUNDS or turn is None:
-            raise UnexpectedInterruption(f"unexpected interruption for {call_ids}")
-        state = result.to_state()
-        if turn.serialise:
-            state = await RunState.from_string(agent, state.to_string())
-        for interruption in state.get_interruptions():
-            if interruption.call_id not in decisions:
-                raise UnexpectedInterruption(f"unexpected interruption for {interruption.call_id}")
-            if decisions[interruption.call_id]:
-                state.approve(interruption)
-            else:
-                state.reject(interruption, rejection_message=REJECTION)
-        result = await run(agent, state, scenario.streamed, run_config=run_config)
+    finishing = [f"{c.call_id} finished" for c in scenario.calls() if c.producer == "finishing"]
+    while True:
+        if cancelled:
+            outcome.saves.append("cancelled_stream")
+            cancel_on = frozenset()
+            state = await saved(agent, result, scenario.serialise_ending)
+        elif result.interruptions:
+            call_ids = [item.call_id for item in result.interruptions]
+            outcome.rounds.append(call_ids)
+            turn = scenario.turn_of(call_ids[0])
+            if len(outcome.rounds) > MAX_ROUNDS or turn is None:
+                raise UnexpectedInterruption(f"unexpected interruption for {call_ids}")
+            state = await saved(agent, result, turn.serialise)
+            for interruption in state.get_interruptions():
+                if interruption.call_id not in decisions:
+                    raise UnexpectedInterruption(
+                        f"unexpected interruption for {interruption.call_id}"
+                    )
+                if decisions[interruption.call_id]:
+                    state.approve(interruption)
+                else:
+                    state.reject(interruption, rejection_message=REJECTION)
+        elif result.final_output in finishing and "finished_on_tool" not in outcome.saves:
+            outcome.saves.append("finished_on_tool")
+            state = await saved(agent, result, scenario.serialise_ending)
+        else:
+            break
+        result, cancelled = await run_cancelling(
+            agent, state, scenario.streamed, cancel_on, run_config=run_config
+        )
     outcome.final_output = result.final_output
     outcome.last_response_id = result.last_response_id
+
+
+async def saved(agent: Agent[Any], result: Any, serialise: bool) -> Any:
+    """The result's state, held in memory or through to_string/from_string."""
+    state = result.to_state()
+    if serialise:
+        state = await RunState.from_string(agent, state.to_string())
+    return state

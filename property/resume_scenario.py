@@ -4,8 +4,10 @@ A scenario is a short conversation on a server-managed run: one to three model t
 parallel batch of calls. Every call names the producer of its output (a plain tool, a gated
 tool, a tool that raises, a tool that does not exist, a handoff, an agent used as a tool, and
 so on), and every call that can interrupt the run carries the decision taken on it. The scenario
-also fixes the server-managed mode, whether the run is streamed, and whether the run state is
-serialised and restored when a turn interrupts.
+also fixes the server-managed mode, whether the run is streamed, whether the run state is
+serialised and restored when a turn interrupts, and how else the run is saved and resumed: not
+at all, after it finishes on a tool's output, or after a streamed run is cancelled at the end of
+a turn.
 """
 
 from __future__ import annotations
@@ -27,10 +29,15 @@ PRODUCERS: dict[str, str] = {
     "agent": "agent as a tool (Agent.as_tool), inner agent calls a plain tool",
     "gated_agent": "agent as a tool with needs_approval=True",
     "nested_gated": "agent as a tool whose inner agent calls a gated tool",
+    "finishing": "function tool in StopAtTools: the run finishes on its output (last turn only)",
 }
 # Producers whose call (or whose inner agent's call) interrupts the run for a decision.
 INTERRUPTING = frozenset({"gated", "gated_agent", "nested_gated"})
 MODES = ("previous_response_id", "conversation_id", "auto_previous_response_id")
+# How the run is saved besides at interruptions, simplest first: not at all (it ends on the
+# model's message); it finishes on a tool's output and that finished state is resumed; a
+# streamed run is cancelled at the end of a turn (`cancel(mode="after_turn")`) and resumed.
+ENDINGS = ("message", "finished_on_tool", "cancelled_stream")
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,7 @@ class Call:
 
     def expected_runs(self) -> set[str]:
         """Tags of the tool bodies that must run exactly once for this call."""
-        if self.producer in {"plain", "raises", "redacted"}:
+        if self.producer in {"plain", "raises", "redacted", "finishing"}:
             return {self.call_id}
         if self.producer == "gated":
             return {self.call_id} if self.approve else set()
@@ -87,6 +94,11 @@ class Scenario:
     mode: str
     streamed: bool
     turns: tuple[Turn, ...]
+    ending: str = "message"
+    # For "cancelled_stream": the turn after which the run is cancelled (1-based).
+    cancelled_turn: int | None = None
+    # Whether the state saved at the ending goes through to_string/from_string.
+    serialise_ending: bool = False
 
     def calls(self) -> list[Call]:
         return [call for turn in self.turns for call in turn.calls]
@@ -110,7 +122,11 @@ class Scenario:
             ", ".join(call.render() for call in turn.calls) + (" [serialised]" * turn.serialise)
             for turn in self.turns
         )
-        return f"<{self.mode}, {'run_streamed' if self.streamed else 'run'}: {turns}>"
+        ending = "" if self.ending == "message" else f" then {self.ending}"
+        if self.cancelled_turn is not None:
+            ending += f" after turn {self.cancelled_turn}"
+        ending += " [serialised]" * self.serialise_ending
+        return f"<{self.mode}, {'run_streamed' if self.streamed else 'run'}: {turns}{ending}>"
 
     def render(self) -> str:
         """A reading of the scenario that fits on a screen."""
@@ -127,7 +143,13 @@ class Scenario:
                     if turn.serialise
                     else "  -> interrupts; state resumed in memory"
                 )
+            if number == self.cancelled_turn:
+                state += "  -> cancelled after this turn; state resumed"
             lines.append(f"turn {number}:   {batch}{state}")
+        if self.ending == "finished_on_tool":
+            lines.append("          -> run finishes on the finishing tool's output; state resumed")
+        if self.serialise_ending:
+            lines[-1] += " after to_string/from_string"
         lines.append(f"turn {len(self.turns) + 1}:   assistant message 'Done.'")
         return "\n".join(lines)
 
@@ -177,27 +199,48 @@ def scenarios(
     draw: st.DrawFn,
     producers: tuple[str, ...],
     modes: tuple[str, ...] = MODES,
+    endings: tuple[str, ...] = ENDINGS,
     *,
     handoff_beside_interruption: bool = True,
 ) -> Scenario:
-    """Interrupted conversations over the given producers: at least one turn interrupts.
+    """Saved and resumed conversations over the given producers.
 
-    Keep ``producers`` and ``modes`` in the order of PRODUCERS and MODES: Hypothesis shrinks a
-    choice towards the front.
+    A scenario that ends on the model's message has at least one interrupting turn; the other
+    endings save the run anyway, so their turns may all run through. Keep ``producers``,
+    ``modes`` and ``endings`` in the order of PRODUCERS, MODES and ENDINGS: Hypothesis shrinks
+    a choice towards the front.
     """
     mode = draw(st.sampled_from(modes))
-    streamed = draw(st.booleans())
+    ending = draw(st.sampled_from(endings))
+    streamed = True if ending == "cancelled_stream" else draw(st.booleans())
     count = draw(st.integers(min_value=1, max_value=3))
-    interrupting = draw(st.integers(min_value=1, max_value=count))
-    drawn = tuple(
+    lowest = 1 if ending == "message" else 0
+    interrupting = draw(st.integers(min_value=lowest, max_value=count))
+    batch_producers = tuple(kind for kind in producers if kind != "finishing")
+    drawn = [
         draw(
             turns(
                 number,
-                producers,
+                batch_producers,
                 interrupts=number == interrupting,
                 handoff_beside_interruption=handoff_beside_interruption,
             )
         )
         for number in range(1, count + 1)
-    )
-    return Scenario(mode, streamed, drawn)
+    ]
+    cancelled_turn = None
+    if ending == "finished_on_tool":
+        last = drawn[-1]
+        kinds = [call.producer for call in last.calls if call.producer != "handoff"]
+        calls = [call for call in last.calls if call.producer != "handoff"]
+        finishing = Call(call_id(count, len(last.calls)), "finishing")
+        calls.insert(draw(st.integers(0, len(kinds))), finishing)
+        drawn[-1] = Turn(tuple(calls), last.serialise)
+    elif ending == "cancelled_stream":
+        quiet = [n for n, turn in enumerate(drawn, start=1) if not turn.interrupts]
+        if not quiet:
+            ending = "message"
+        else:
+            cancelled_turn = draw(st.sampled_from(quiet))
+    serialise_ending = ending != "message" and draw(st.booleans())
+    return Scenario(mode, streamed, tuple(drawn), ending, cancelled_turn, serialise_ending)

@@ -11,7 +11,7 @@ import importlib.metadata
 import inspect
 from typing import Any
 
-from resume_scenario import MODES, PRODUCERS
+from resume_scenario import ENDINGS, MODES, PRODUCERS
 
 
 def sdk_version() -> str:
@@ -68,6 +68,10 @@ def missing_producers() -> dict[str, str]:
         missing["gated_agent"] = "Agent.as_tool has no needs_approval"
     if not _supports_nested_interruptions():
         missing["nested_gated"] = "Agent.as_tool does not surface nested interruptions"
+    try:
+        from agents import StopAtTools  # noqa: F401
+    except ImportError:
+        missing["finishing"] = "no StopAtTools"
     return missing
 
 
@@ -82,3 +86,15 @@ def supported_modes() -> tuple[str, ...]:
     if "auto_previous_response_id" in _parameters(Runner.run):
         return MODES
     return tuple(mode for mode in MODES if mode != "auto_previous_response_id")
+
+
+def supported_endings(producers: tuple[str, ...]) -> tuple[str, ...]:
+    """How a run can be saved besides at interruptions, on this release."""
+    from agents.result import RunResultStreaming
+
+    missing = set()
+    if "finishing" not in producers:
+        missing.add("finished_on_tool")
+    if "mode" not in _parameters(RunResultStreaming.cancel):
+        missing.add("cancelled_stream")
+    return tuple(ending for ending in ENDINGS if ending not in missing)

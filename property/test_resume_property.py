@@ -1,4 +1,4 @@
-"""Property: an interrupted run on a server-managed conversation answers every call exactly once.
+"""Property: a saved server-managed run, once resumed, answers every call exactly once.
 
 Hypothesis draws a conversation (resume_scenario.py) over the producers the installed release
 supports (sdk_features.py), plays it through ``Runner`` with the real ``openai.AsyncOpenAI``
@@ -32,7 +32,13 @@ from known_defects import known_defects
 from resume_report import failure_text, legend, problems, write_report
 from resume_runner import ScriptedResponses, play, reset
 from resume_scenario import PRODUCERS as ALL_PRODUCERS, Scenario, scenarios
-from sdk_features import missing_producers, sdk_version, supported_modes, supported_producers
+from sdk_features import (
+    missing_producers,
+    sdk_version,
+    supported_endings,
+    supported_modes,
+    supported_producers,
+)
 
 from release_tests.utils.fake_responses_api import FakeResponsesAPI
 
@@ -47,6 +53,7 @@ if WITHOUT - set(ALL_PRODUCERS):
     raise ValueError(f"PROPERTY_WITHOUT: unknown producers {sorted(WITHOUT - set(ALL_PRODUCERS))}")
 PRODUCERS = tuple(name for name in supported_producers() if name not in WITHOUT)
 MODES = supported_modes()
+ENDINGS = supported_endings(PRODUCERS)
 # The SDK logs every refused request; the report below already says what was refused.
 logging.getLogger("openai.agents").setLevel(logging.CRITICAL)
 # Upstream defects the patch cannot reach, worked around where present (known_defects.py).
@@ -73,7 +80,10 @@ class PropertyBroken(AssertionError):
 )
 @given(
     scenario=scenarios(
-        PRODUCERS, MODES, handoff_beside_interruption="handoff_beside_interruption" not in DEFECTS
+        PRODUCERS,
+        MODES,
+        ENDINGS,
+        handoff_beside_interruption="handoff_beside_interruption" not in DEFECTS,
     )
 )
 def check_scenario(scenario: Scenario) -> None:
@@ -84,6 +94,7 @@ def check_scenario(scenario: Scenario) -> None:
             "run_streamed" if scenario.streamed else "run",
             f"{len(scenario.turns)} turn(s)",
             f"{interrupting} interrupting turn(s)",
+            f"ending {scenario.ending}",
         ]
     )
     SEEN.update(call.producer for call in scenario.calls())
@@ -97,7 +108,7 @@ def check_scenario(scenario: Scenario) -> None:
         raise PropertyBroken(text)
 
 
-def test_interrupted_server_managed_runs_answer_every_call_exactly_once() -> None:
+def test_resumed_server_managed_runs_answer_every_call_exactly_once() -> None:
     header = f"producers:\n{legend(PRODUCERS)}\n"
     if WITHOUT:
         header += f"\nleft out on request: {', '.join(sorted(WITHOUT))}\n"
