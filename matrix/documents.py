@@ -110,7 +110,7 @@ Resume the state of a run that finished on a tool output (tool_use_behavior
 "stop_on_first_tool", StopAtTools, a function) through Runner.run and
 Runner.run_streamed, in memory and after to_string(), in the three
 server-managed modes, with ScriptedModel; once over the wire against an
-in-process httpx.MockTransport double of the Responses API with the real
+in-process httpx2.MockTransport double of the Responses API with the real
 AsyncOpenAI client; and pin the tracker's rule for a call id that the
 latest response reuses.
 """

@@ -1,4 +1,5 @@
-"""Upstream's gates with the sdist's own configuration and pins, on the patched tree: ruff, mypy,
+"""Upstream's gates with the sdist's own configuration and pins, on the patched tree (the fix and
+its companion, as `hotfix.py apply` leaves it): ruff, mypy,
 pyright (its pyrightconfig.json), and the optional-truthiness check where the tree has it."""
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ def gates(releases: list[str], python: str) -> int:
             source = release_source(release, work, None, whole=True)
             assert not isinstance(source, str)
             tree = source.tree
-            run(["git", "apply", hotfix.PATCHES / hotfix.release_for(release).patch], cwd=tree)
+            # The file as `hotfix.py apply` leaves it: the fix, then its companion where the
+            # release has one.
+            chosen = hotfix.release_for(release)
+            patches = [chosen.patch, *([chosen.companion] if chosen.companion else [])]
+            run(["git", "apply", *(hotfix.PATCHES / name for name in patches)], cwd=tree)
             # Our upstream tests use the newest release's API (agents.testing), so they are
             # checked on the newest tree only.
             newest = max((v for v in hotfix.read_series() if v != "main"), key=hotfix.version_key)

@@ -12,7 +12,7 @@ import json
 from collections import Counter
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from openai import AsyncOpenAI
 from openai.types.responses import ResponseFunctionToolCall
@@ -48,7 +48,7 @@ def _final_output_from_first_tool(
     return ToolsToFinalOutputResult(is_final_output=True, final_output=results[0].output)
 
 
-FINISHING_TOOL_USE_BEHAVIORS = {
+FINISHING_TOOL_USE_BEHAVIORS: dict[str, Any] = {
     "stop_on_first_tool": "stop_on_first_tool",
     "stop_at_tools": StopAtTools(stop_at_tool_names=["lookup_weather"]),
     "tools_to_final_output_function": _final_output_from_first_tool,
@@ -138,7 +138,7 @@ class StrictResponsesAPI:
         self.contexts: dict[str, list[dict[str, Any]]] = {}
         self.bodies: list[dict[str, Any]] = []
 
-    async def __call__(self, request: httpx.Request) -> httpx.Response:
+    async def __call__(self, request: httpx2.Request) -> httpx2.Response:
         body = json.loads(request.content)
         self.bodies.append(body)
         key = body.get("conversation") or body.get("previous_response_id")
@@ -157,13 +157,13 @@ class StrictResponsesAPI:
                     "param": "input",
                     "code": None,
                 }
-                return httpx.Response(400, json={"error": error}, request=request)
+                return httpx2.Response(400, json={"error": error}, request=request)
         response = get_response_obj(self.outputs.pop(0), response_id=f"resp_{len(self.bodies)}")
         context += [item.model_dump(exclude_none=True) for item in response.output]
         self.contexts[response.id] = context
         if body.get("conversation"):
             self.contexts[body["conversation"]] = context
-        return httpx.Response(
+        return httpx2.Response(
             200,
             content=response.model_dump_json(),
             headers={"content-type": "application/json"},
@@ -183,7 +183,7 @@ async def test_resuming_a_finished_run_over_the_wire_is_accepted_by_a_strict_res
             [assistant_message("Anything else?")],
         ]
     )
-    http_client = httpx.AsyncClient(transport=httpx.MockTransport(api))
+    http_client = httpx2.AsyncClient(transport=httpx2.MockTransport(api))
     try:
         client = AsyncOpenAI(
             api_key="test-key", base_url="https://example.test/v1", http_client=http_client
