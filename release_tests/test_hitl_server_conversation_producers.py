@@ -13,24 +13,22 @@ for function call <call_id>".
 
 These tests need a wire-level double rather than ``ScriptedModel``: the bug is what reaches the
 wire in a server-managed conversation, and only the request bodies show it. The real
-``openai.AsyncOpenAI`` client talks, through ``httpx.MockTransport``, to a strict in-process double
-of the Responses API that keeps each response's context and refuses a request in which a call
-lacks its output, or gets a second one.
+``openai.AsyncOpenAI`` client talks over loopback HTTP to a strict stand-in for the Responses API
+that keeps each response's context and refuses a request in which a call lacks its output, or
+gets a second one.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import pytest_asyncio
-from openai import AsyncOpenAI
 
 from agents import Agent, RunConfig, Runner, RunState, function_tool
 
-from .utils.fake_responses_api import StrictResponsesAPI, message, openai_client
+from .utils.fake_responses_api import FakeResponsesAPI, message
 from .utils.hitl_producers import CALL_TYPES, GATED, PRODUCERS, Script, model
 
 REJECTION = "The operator did not approve this refund."
@@ -42,14 +40,9 @@ def script() -> Script:
 
 
 @pytest.fixture
-def api(script: Script) -> StrictResponsesAPI:
-    return StrictResponsesAPI(script=script)
-
-
-@pytest_asyncio.fixture(loop_scope="function")
-async def client(api: StrictResponsesAPI) -> AsyncIterator[AsyncOpenAI]:
-    async with openai_client(api) as client:
-        yield client
+def api(script: Script) -> Iterator[FakeResponsesAPI]:
+    with FakeResponsesAPI(script=script) as server:
+        yield server
 
 
 async def run(agent: Agent[Any], input: Any, run_config: RunConfig, **kwargs: Any) -> Any:
@@ -61,7 +54,7 @@ async def run(agent: Agent[Any], input: Any, run_config: RunConfig, **kwargs: An
     return result
 
 
-def assert_every_call_answered_once(api: StrictResponsesAPI, last_response_id: str | None) -> None:
+def assert_every_call_answered_once(api: FakeResponsesAPI, last_response_id: str | None) -> None:
     """No request was refused, and every call of every kind was answered once, over the wire."""
     assert api.rejections == []
     assert len(api.requests) == len(api.accepted)
@@ -83,8 +76,8 @@ def assert_every_call_answered_once(api: StrictResponsesAPI, last_response_id: s
             assert not answers - calls
 
 
-def outputs_by_call_id(api: StrictResponsesAPI) -> dict[str, list[Any]]:
-    """Every tool output of any kind the double accepted, by call id, across all requests."""
+def outputs_by_call_id(api: FakeResponsesAPI) -> dict[str, list[Any]]:
+    """Every tool output of any kind the stand-in accepted, by call id, across all requests."""
     outputs: dict[str, list[Any]] = {}
     for request in api.accepted:
         for item in request.get("input") or []:
@@ -115,8 +108,7 @@ def ways() -> list[Any]:
 @pytest.mark.allow_call_model_methods
 @pytest.mark.parametrize(("producer", "mode", "streamed", "approve"), ways())
 async def test_resume_sends_each_local_output_of_the_interrupted_turn_once(
-    api: StrictResponsesAPI,
-    client: AsyncOpenAI,
+    api: FakeResponsesAPI,
     script: Script,
     producer: str,
     mode: str,
@@ -124,7 +116,7 @@ async def test_resume_sends_each_local_output_of_the_interrupted_turn_once(
     approve: bool,
 ) -> None:
     ran: list[str] = []
-    scenario = PRODUCERS[producer](client, script, ran)
+    scenario = PRODUCERS[producer](api, script, ran)
 
     @function_tool(needs_approval=True)
     def issue_refund(order_id: str) -> str:
@@ -134,7 +126,7 @@ async def test_resume_sends_each_local_output_of_the_interrupted_turn_once(
     agent = Agent(
         name="support",
         instructions="support",
-        model=model(client),
+        model=model(api),
         tools=[issue_refund, *scenario.tools],
         handoffs=scenario.handoffs,
     )
