@@ -66,18 +66,14 @@ def upstream_test_files(tree: Path) -> list[str]:
 
 def group_of(node: str) -> str | None:
     filename = node.split("::")[0].rsplit("/", 1)[-1]
-    if filename == PRODUCERS_FILE:
-        parameters = node.partition("[")[2]
-        for producer in PRODUCERS:
-            if parameters.startswith(f"{producer}-"):
-                return f"api:{producer}"
-        raise ValueError(f"{node}: producer not in matrix/groups.py's PRODUCERS")
-    if filename == STATES_FILE:
-        parameters = node.partition("[")[2]
-        for state in STATES:
-            if parameters.startswith(f"{state}-"):
-                return f"state:{state}"
-        raise ValueError(f"{node}: state not in matrix/groups.py's STATES")
+    # A file with one group per case: its cases' first parameter names the group.
+    for file, prefix, names in ((PRODUCERS_FILE, "api", PRODUCERS), (STATES_FILE, "state", STATES)):
+        if filename == file:
+            parameters = node.partition("[")[2]
+            for name in names:
+                if parameters.startswith(f"{name}-"):
+                    return f"{prefix}:{name}"
+            raise ValueError(f"{node}: {prefix} group not in matrix/groups.py")
     for group, name in GROUPS.items():
         if name == filename:
             return group

@@ -20,16 +20,23 @@ gets a second one.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from agents import Agent, RunConfig, Runner, RunState, function_tool
+from agents import Agent, RunConfig, RunState, function_tool
 
 from .utils.fake_responses_api import FakeResponsesAPI, message
-from .utils.hitl_producers import CALL_TYPES, GATED, PRODUCERS, Script, model
+from .utils.hitl_producers import (
+    CALL_TYPES,
+    GATED,
+    PRODUCERS,
+    Script,
+    assert_every_call_answered_once,
+    model,
+    run,
+)
 
 REJECTION = "The operator did not approve this refund."
 
@@ -43,37 +50,6 @@ def script() -> Script:
 def api(script: Script) -> Iterator[FakeResponsesAPI]:
     with FakeResponsesAPI(script=script) as server:
         yield server
-
-
-async def run(agent: Agent[Any], input: Any, run_config: RunConfig, **kwargs: Any) -> Any:
-    if not kwargs.pop("streamed"):
-        return await Runner.run(agent, input, run_config=run_config, **kwargs)
-    result = Runner.run_streamed(agent, input, run_config=run_config, **kwargs)
-    async for _ in result.stream_events():
-        pass
-    return result
-
-
-def assert_every_call_answered_once(api: FakeResponsesAPI, last_response_id: str | None) -> None:
-    """No request was refused, and every call of every kind was answered once, over the wire."""
-    assert api.rejections == []
-    assert len(api.requests) == len(api.accepted)
-    assert last_response_id is not None
-    for context in api.contexts.values():
-        calls = Counter(
-            (CALL_TYPES[item["type"]], item["call_id"])
-            for item in context
-            if item.get("type") in CALL_TYPES
-        )
-        answers = Counter(
-            (item["type"], item["call_id"])
-            for item in context
-            if item.get("type") in CALL_TYPES.values()
-        )
-        if context is api.contexts[last_response_id]:
-            assert answers == calls
-        else:
-            assert not answers - calls
 
 
 def outputs_by_call_id(api: FakeResponsesAPI) -> dict[str, list[Any]]:

@@ -50,6 +50,7 @@ from .utils.hitl_producers import (
     call,
     model,
     requires_release,
+    run,
 )
 
 LOOKUP = call("call_LOOKUP", "lookup_order", {"order_id": "order_1"})
@@ -72,15 +73,6 @@ def script() -> Script:
 def api(script: Script) -> Iterator[FakeResponsesAPI]:
     with FakeResponsesAPI(script=script) as server:
         yield server
-
-
-async def run(agent: Agent[Any], input: Any, run_config: RunConfig, **kwargs: Any) -> Any:
-    if not kwargs.pop("streamed"):
-        return await Runner.run(agent, input, run_config=run_config, **kwargs)
-    result = Runner.run_streamed(agent, input, run_config=run_config, **kwargs)
-    async for _ in result.stream_events():
-        pass
-    return result
 
 
 def first_tool_result_is_final(

@@ -20,6 +20,7 @@ from agents import (
     LocalShellTool,
     OpenAIResponsesModel,
     RunConfig,
+    Runner,
     ShellTool,
     ToolGuardrailFunctionOutput,
     function_tool,
@@ -44,6 +45,16 @@ CALL_TYPES = {
     "shell_call": "shell_call_output",
     "apply_patch_call": "apply_patch_call_output",
 }
+
+
+async def run(agent: Agent[Any], input: Any, run_config: RunConfig, **kwargs: Any) -> Any:
+    """Run to the end through Runner.run, or through Runner.run_streamed with `streamed=True`."""
+    if not kwargs.pop("streamed"):
+        return await Runner.run(agent, input, run_config=run_config, **kwargs)
+    result = Runner.run_streamed(agent, input, run_config=run_config, **kwargs)
+    async for _ in result.stream_events():
+        pass
+    return result
 
 
 def assert_every_call_answered_once(api: FakeResponsesAPI, last_response_id: str | None) -> None:
