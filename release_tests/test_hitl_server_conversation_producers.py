@@ -13,21 +13,23 @@ for function call <call_id>".
 
 These tests need a wire-level double rather than ``ScriptedModel``: the bug is what reaches the
 wire in a server-managed conversation, and only the request bodies show it. The real
-``openai.AsyncOpenAI`` client talks over loopback HTTP to a strict stand-in for the Responses API
-that keeps each response's context and refuses a request in which a call lacks its output, or
-gets a second one.
+``openai.AsyncOpenAI`` client talks, through ``httpx.MockTransport``, to a strict in-process double
+of the Responses API that keeps each response's context and refuses a request in which a call
+lacks its output, or gets a second one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import pytest_asyncio
+from openai import AsyncOpenAI
 
 from agents import Agent, RunConfig, RunState, function_tool
 
-from .utils.fake_responses_api import FakeResponsesAPI, message
+from .utils.fake_responses_api import StrictResponsesAPI, message, openai_client
 from .utils.hitl_producers import (
     CALL_TYPES,
     GATED,
@@ -47,13 +49,18 @@ def script() -> Script:
 
 
 @pytest.fixture
-def api(script: Script) -> Iterator[FakeResponsesAPI]:
-    with FakeResponsesAPI(script=script) as server:
-        yield server
+def api(script: Script) -> StrictResponsesAPI:
+    return StrictResponsesAPI(script=script)
 
 
-def outputs_by_call_id(api: FakeResponsesAPI) -> dict[str, list[Any]]:
-    """Every tool output of any kind the stand-in accepted, by call id, across all requests."""
+@pytest_asyncio.fixture(loop_scope="function")
+async def client(api: StrictResponsesAPI) -> AsyncIterator[AsyncOpenAI]:
+    async with openai_client(api) as client:
+        yield client
+
+
+def outputs_by_call_id(api: StrictResponsesAPI) -> dict[str, list[Any]]:
+    """Every tool output of any kind the double accepted, by call id, across all requests."""
     outputs: dict[str, list[Any]] = {}
     for request in api.accepted:
         for item in request.get("input") or []:
@@ -84,7 +91,8 @@ def ways() -> list[Any]:
 @pytest.mark.allow_call_model_methods
 @pytest.mark.parametrize(("producer", "mode", "streamed", "approve"), ways())
 async def test_resume_sends_each_local_output_of_the_interrupted_turn_once(
-    api: FakeResponsesAPI,
+    api: StrictResponsesAPI,
+    client: AsyncOpenAI,
     script: Script,
     producer: str,
     mode: str,
@@ -92,7 +100,7 @@ async def test_resume_sends_each_local_output_of_the_interrupted_turn_once(
     approve: bool,
 ) -> None:
     ran: list[str] = []
-    scenario = PRODUCERS[producer](api, script, ran)
+    scenario = PRODUCERS[producer](client, script, ran)
 
     @function_tool(needs_approval=True)
     def issue_refund(order_id: str) -> str:
@@ -102,7 +110,7 @@ async def test_resume_sends_each_local_output_of_the_interrupted_turn_once(
     agent = Agent(
         name="support",
         instructions="support",
-        model=model(api),
+        model=model(client),
         tools=[issue_refund, *scenario.tools],
         handoffs=scenario.handoffs,
     )

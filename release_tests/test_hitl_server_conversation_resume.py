@@ -4,21 +4,23 @@ The model calls two approval-gated tools and one plain tool in a single response
 runs before the run is interrupted, so its output exists only locally; resuming the run has to
 send it along with the outputs for the gated calls, or the Responses API answers 400 "No tool
 output found for function call <call_id>". These tests drive the real ``openai.AsyncOpenAI`` client
-against a strict stand-in for the API on 127.0.0.1.
+against a strict in-process double of the API, through ``httpx.MockTransport``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 import pytest
-from openai import AsyncOpenAI, DefaultAsyncHttpxClient
+import pytest_asyncio
+from openai import AsyncOpenAI
 
-from agents import Agent, OpenAIResponsesModel, RunConfig, Runner, RunState, function_tool
+from agents import Agent, RunConfig, Runner, RunState, function_tool
 
-from .utils.fake_responses_api import FakeResponsesAPI, message
+from .utils.fake_responses_api import StrictResponsesAPI, message, openai_client
+from .utils.hitl_producers import model
 
 Decision = Literal["reject", "approve", "mixed"]
 REJECTION = "The operator did not approve this cleanup."
@@ -40,16 +42,21 @@ SECOND_BATCH = [
 
 
 @pytest.fixture
-def api() -> Iterator[FakeResponsesAPI]:
-    with FakeResponsesAPI(script=[]) as server:
-        yield server
+def api() -> StrictResponsesAPI:
+    return StrictResponsesAPI(script=[])
+
+
+@pytest_asyncio.fixture(loop_scope="function")
+async def client(api: StrictResponsesAPI) -> AsyncIterator[AsyncOpenAI]:
+    async with openai_client(api) as client:
+        yield client
 
 
 def diagnostic_output(check_name: str) -> str:
     return f"Diagnostic '{check_name}' completed. CPU load: 23%, Temp: 72C."
 
 
-def make_agent(api: FakeResponsesAPI, ran: list[str]) -> Agent[Any]:
+def make_agent(client: AsyncOpenAI, ran: list[str]) -> Agent[Any]:
     @function_tool(needs_approval=True)
     def run_cleanup(target: str) -> str:
         """Run a destructive cleanup operation on a target.
@@ -70,16 +77,10 @@ def make_agent(api: FakeResponsesAPI, ran: list[str]) -> Agent[Any]:
         ran.append(f"run_diagnostic:{check_name}")
         return diagnostic_output(check_name)
 
-    client = AsyncOpenAI(
-        base_url=api.base_url,
-        api_key="test",
-        max_retries=0,
-        http_client=DefaultAsyncHttpxClient(trust_env=False),  # no proxy for loopback
-    )
     return Agent(
         name="it_support",
         instructions="Call every requested tool in one parallel batch.",
-        model=OpenAIResponsesModel(model="gpt-4.1-mini", openai_client=client),
+        model=model(client),
         tools=[run_cleanup, run_diagnostic],
     )
 
@@ -108,7 +109,7 @@ async def decide_and_resume(
 
 
 async def start(
-    api: FakeResponsesAPI, agent: Agent[Any], mode: str, turns: list[Any], *, streamed: bool
+    api: StrictResponsesAPI, agent: Agent[Any], mode: str, turns: list[Any], *, streamed: bool
 ) -> Any:
     """Open the conversation the way the report does, then run until the first interruption."""
     if mode == "previous_response_id":
@@ -131,7 +132,7 @@ async def start(
     return result
 
 
-def assert_every_call_answered_once(api: FakeResponsesAPI, last_response_id: str | None) -> None:
+def assert_every_call_answered_once(api: StrictResponsesAPI, last_response_id: str | None) -> None:
     """No request was refused, and each call was answered once, by request and in the context."""
     assert api.rejections == []
     assert len(api.requests) == len(api.accepted)
@@ -151,10 +152,10 @@ def assert_every_call_answered_once(api: FakeResponsesAPI, last_response_id: str
 @pytest.mark.parametrize("mode", ["previous_response_id", "conversation_id"])
 @pytest.mark.parametrize("decision", ["reject", "approve", "mixed"])
 async def test_resume_after_mixed_parallel_calls_delivers_every_tool_output(
-    api: FakeResponsesAPI, streamed: bool, mode: str, decision: Decision
+    api: StrictResponsesAPI, client: AsyncOpenAI, streamed: bool, mode: str, decision: Decision
 ) -> None:
     ran: list[str] = []
-    agent = make_agent(api, ran)
+    agent = make_agent(client, ran)
     approved = {
         "reject": set(),
         "approve": {"call_CLEANUP1", "call_CLEANUP2"},
@@ -186,10 +187,10 @@ async def test_resume_after_mixed_parallel_calls_delivers_every_tool_output(
 @pytest.mark.parametrize("streamed", [False, True], ids=["run", "run_streamed"])
 @pytest.mark.parametrize("mode", ["previous_response_id", "conversation_id"])
 async def test_resume_delivers_every_tool_output_after_a_second_mixed_interruption(
-    api: FakeResponsesAPI, streamed: bool, mode: str
+    api: StrictResponsesAPI, client: AsyncOpenAI, streamed: bool, mode: str
 ) -> None:
     ran: list[str] = []
-    agent = make_agent(api, ran)
+    agent = make_agent(client, ran)
 
     turns = [MIXED_BATCH, SECOND_BATCH, [message("Done.")]]
     first = await start(api, agent, mode, turns, streamed=streamed)

@@ -18,16 +18,18 @@ In each, the tool output answers a call of the latest model response and has nev
 server, so the resumed run's first request has to carry it exactly once, or the Responses API
 answers 400 "No tool output found for function call <call_id>". Each state is resumed through
 ``Runner.run`` and ``Runner.run_streamed``, from the result's ``to_state()`` held in memory and
-after ``to_string()`` and ``RunState.from_string()``, against the strict stand-in over loopback
-HTTP with the real ``openai.AsyncOpenAI`` client.
+after ``to_string()`` and ``RunState.from_string()``, with the real ``openai.AsyncOpenAI`` client
+answered by the strict in-process double through ``httpx.MockTransport``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+import pytest_asyncio
+from openai import AsyncOpenAI
 
 from agents import (
     Agent,
@@ -43,7 +45,7 @@ from agents import (
     function_tool,
 )
 
-from .utils.fake_responses_api import FakeResponsesAPI, message
+from .utils.fake_responses_api import StrictResponsesAPI, message, openai_client
 from .utils.hitl_producers import (
     Script,
     assert_every_call_answered_once,
@@ -70,9 +72,14 @@ def script() -> Script:
 
 
 @pytest.fixture
-def api(script: Script) -> Iterator[FakeResponsesAPI]:
-    with FakeResponsesAPI(script=script) as server:
-        yield server
+def api(script: Script) -> StrictResponsesAPI:
+    return StrictResponsesAPI(script=script)
+
+
+@pytest_asyncio.fixture(loop_scope="function")
+async def client(api: StrictResponsesAPI) -> AsyncIterator[AsyncOpenAI]:
+    async with openai_client(api) as client:
+        yield client
 
 
 def first_tool_result_is_final(
@@ -172,7 +179,8 @@ def ways() -> list[Any]:
 @pytest.mark.allow_call_model_methods
 @pytest.mark.parametrize(("state_name", "variant", "mode", "streamed", "serialization"), ways())
 async def test_resume_sends_the_tool_output_of_the_saved_state_once(
-    api: FakeResponsesAPI,
+    api: StrictResponsesAPI,
+    client: AsyncOpenAI,
     script: Script,
     state_name: str,
     variant: str,
@@ -187,7 +195,7 @@ async def test_resume_sends_the_tool_output_of_the_saved_state_once(
         ran.append("lookup_order")
         return f"Order {order_id} shipped."
 
-    agent = Agent(name="support", instructions="support", model=model(api), tools=[lookup_order])
+    agent = Agent(name="support", instructions="support", model=model(client), tools=[lookup_order])
     run_config = RunConfig(tracing_disabled=True)
     conversation: dict[str, Any] = {"conversation_id": "conv_states"}
     if mode == "previous_response_id":

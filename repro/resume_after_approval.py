@@ -1,9 +1,10 @@
 """Resume an approval interruption on a server-managed conversation, through the public API.
 
-Run it from an upstream checkout with ``patches/tests.patch`` applied (it uses the loopback
-stand-in for the Responses API from ``tests/utils``), with the release to check installed:
+Run it from this checkout's root (it uses the strict in-process double of the Responses API in
+``release_tests/utils``, which answers the real ``AsyncOpenAI`` client through
+``httpx.MockTransport``), with the release to check installed:
 
-    python repro/resume_after_approval.py
+    python -m repro.resume_after_approval
 
 Each scenario is a model response that calls ``issue_refund`` (needs approval) next to a call
 whose output the SDK produces locally before the run is interrupted. The run is serialised, the
@@ -19,10 +20,10 @@ import sys
 from dataclasses import fields
 from typing import Any
 
-from openai import AsyncOpenAI, BadRequestError, DefaultAsyncHttpxClient
+from openai import BadRequestError
 
 from agents import Agent, OpenAIResponsesModel, RunConfig, Runner, RunState, function_tool
-from release_tests.utils.fake_responses_api import FakeResponsesAPI, message
+from release_tests.utils.fake_responses_api import StrictResponsesAPI, message, openai_client
 
 
 @function_tool(needs_approval=True)
@@ -46,13 +47,7 @@ def call(call_id: str, name: str) -> dict[str, Any]:
 
 async def resume(other_call: dict[str, Any], resumed_tools: list[Any], **config: Any) -> str:
     batch = [call("call_REFUND", "issue_refund"), other_call]
-    with FakeResponsesAPI([batch, [message("Done.")]]) as api:
-        client = AsyncOpenAI(
-            base_url=api.base_url,
-            api_key="test",
-            max_retries=0,
-            http_client=DefaultAsyncHttpxClient(trust_env=False),
-        )
+    async with openai_client(StrictResponsesAPI([batch, [message("Done.")]])) as client:
         model = OpenAIResponsesModel(model="gpt-4.1-mini", openai_client=client)
         agent = Agent(name="support", model=model, tools=[issue_refund, order_status])
         run_config = RunConfig(tracing_disabled=True, **config)

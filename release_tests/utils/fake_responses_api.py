@@ -1,13 +1,21 @@
-"""A strict stand-in for the OpenAI Responses API, served on 127.0.0.1 with the standard library.
+"""A strict double of the OpenAI Responses API, answering the real ``openai`` client in process.
 
-It keeps every response's full context (what it inherited through ``previous_response_id`` or a
-``conversation``, the request's input, and the response's output) and rejects a request the way
-the real API does when a function call lacks its output, or when a call gets a second output.
-The model is scripted: each request takes the next list of output items from ``script``, or asks
-a callable for them.
+``StrictResponsesAPI`` keeps every response's full context (what it inherited through
+``previous_response_id`` or a ``conversation``, the request's input, and the response's output)
+and rejects a request the way the real API does when a function call lacks its output, or when a
+call gets a second output. The model is scripted: each request takes the next list of output
+items from ``script``, or asks a callable for them. Its logic knows nothing of a transport: it
+maps a method, a path and a body to a status and a body.
 
-Run as ``python -m tests.utils.fake_responses_api`` it serves the scenario of the report's live
-reproduction, prints its base URL on one line, and stops when its standard input closes or it
+Tests reach it through ``httpx.MockTransport``, with no socket, thread or event loop of its own::
+
+    api = StrictResponsesAPI([[message("Hello!")]])
+    async with openai_client(api) as client:  # a real openai.AsyncOpenAI
+        model = OpenAIResponsesModel(model="gpt-4.1-mini", openai_client=client)
+
+Run as ``python -m tests.utils.fake_responses_api``, for the live test that another process runs
+against ``OPENAI_BASE_URL``, it serves the scenario of the report's live reproduction on
+127.0.0.1, prints its base URL on one line, and stops when its standard input closes or it
 receives SIGTERM.
 """
 
@@ -19,16 +27,23 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+    from openai import AsyncOpenAI
 
 Item = dict[str, Any]
 Script = Callable[[dict[str, Any]], list[Item]]
 
-HOST = "127.0.0.1"
 ROUTES = {"/v1/responses", "/responses"}
+# Where openai_client() sends requests; the transport answers them, so the host is never resolved.
+BASE_URL = "https://example.test/v1"
 
 
 class RequestRejected(Exception):
@@ -39,60 +54,42 @@ class RequestRejected(Exception):
         self.param = param
 
 
-class FakeResponsesAPI:
-    """Serve ``POST /v1/responses`` on an OS-chosen loopback port until ``stop()``.
+@dataclass(frozen=True)
+class Reply:
+    """What the double answers to one request, whatever carried it."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+class StrictResponsesAPI:
+    """Answer ``POST /v1/responses`` like the Responses API, from a script.
 
     ``requests`` holds every request body received, ``accepted`` the ones answered with a
     response, ``rejections`` the error message of every other one. ``contexts`` maps each
     response id to the full context the model saw plus its output; ``conversations`` maps each
     conversation id to its items. An unknown conversation id is an empty conversation.
+
+    An instance is an ``httpx.MockTransport`` handler; ``openai_client()`` builds the client.
     """
 
     def __init__(self, script: list[list[Item]] | Script) -> None:
         self.script = script
         self._ids = itertools.count(1)
-        self._lock = threading.Lock()
         self.requests: list[dict[str, Any]] = []
         self.accepted: list[dict[str, Any]] = []
         self.rejections: list[str] = []
         self.contexts: dict[str, list[Item]] = {}
         self.conversations: dict[str, list[Item]] = {}
-        # Binds the socket now, so base_url is usable as soon as the object exists.
-        self._server = ThreadingHTTPServer((HOST, 0), self._handler())
-        self._server.daemon_threads = True
-        # stop() waits for the serving loop to notice, once per test: poll often.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True
-        )
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{HOST}:{self._server.server_port}/v1"
-
-    def start(self) -> FakeResponsesAPI:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join()
-        self._server.server_close()
-
-    def __enter__(self) -> FakeResponsesAPI:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def add_turns(self, *turns: list[Item]) -> None:
         """Queue the model's next outputs: one list of output items per request."""
-        assert isinstance(self.script, list), "this stand-in follows a callable script"
-        with self._lock:
-            self.script.extend(turns)
+        assert isinstance(self.script, list), "this double follows a callable script"
+        self.script.extend(turns)
 
     def outputs_by_call_id(self) -> dict[str, list[Any]]:
-        """Every function_call_output the server accepted, by call id, across all requests."""
+        """Every function_call_output the double accepted, by call id, across all requests."""
         outputs: dict[str, list[Any]] = {}
         for request in self.accepted:
             for item in _input_items(request):
@@ -110,26 +107,64 @@ class FakeResponsesAPI:
         ]
         return list(dict.fromkeys(calls))
 
+    # -- the transport-independent answer
+
+    def answer(self, method: str, path: str, content: bytes) -> Reply:
+        """The reply to one HTTP request: a response, its server-sent events, or an error."""
+        if method != "POST" or path.split("?")[0].rstrip("/") not in ROUTES:
+            return _json_reply(404, _error(f"Unknown route: {method} {path}", None))
+        try:
+            body = json.loads(content or b"{}")
+        except ValueError:
+            return _json_reply(400, _error("The request body is not valid JSON.", None))
+        try:
+            response = self._respond(body)
+        except RequestRejected as rejection:
+            return _json_reply(rejection.status, _error(rejection.message, rejection.param))
+        except Exception as error:  # a broken script or request: answer, don't hang up
+            self.rejections.append(f"stand-in error: {error!r}")
+            return _json_reply(500, _error(f"stand-in error: {error!r}", None))
+        if body.get("stream"):
+            events = "".join(
+                f"event: {event['type']}\ndata: {json.dumps(event)}\n\n"
+                for event in _events(response)
+            )
+            return Reply(200, "text/event-stream", events.encode())
+        return _json_reply(200, response)
+
+    # -- the httpx.MockTransport handler
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        reply = self.answer(request.method, request.url.path, await request.aread())
+        # httpx.Response, or httpx2.Response when the transport is httpx2's (openai 3's own).
+        http = sys.modules[type(request).__module__.partition(".")[0]]
+        response: httpx.Response = http.Response(
+            reply.status,
+            headers={"content-type": reply.content_type},
+            content=reply.body,
+            request=request,
+        )
+        return response
+
     # -- request handling
 
     def _respond(self, body: dict[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            self.requests.append(body)
-            try:
-                context = self._inherited_context(body)
-                new_input = _input_items(body)
-                _check_input(context, new_input)
-                output = [self._with_ids(item) for item in self._next_turn(body)]
-            except RequestRejected as rejection:
-                self.rejections.append(rejection.message)
-                raise
-            response_id = f"resp_{next(self._ids):04d}"
-            self.contexts[response_id] = context + new_input + output
-            conversation = _conversation_id(body)
-            if conversation is not None:
-                self.conversations.setdefault(conversation, []).extend(new_input + output)
-            self.accepted.append(body)
-            return _response(response_id, body, output)
+        self.requests.append(body)
+        try:
+            context = self._inherited_context(body)
+            new_input = _input_items(body)
+            _check_input(context, new_input)
+            output = [self._with_ids(item) for item in self._next_turn(body)]
+        except RequestRejected as rejection:
+            self.rejections.append(rejection.message)
+            raise
+        response_id = f"resp_{next(self._ids):04d}"
+        self.contexts[response_id] = context + new_input + output
+        conversation = _conversation_id(body)
+        if conversation is not None:
+            self.conversations.setdefault(conversation, []).extend(new_input + output)
+        self.accepted.append(body)
+        return _response(response_id, body, output)
 
     def _next_turn(self, body: dict[str, Any]) -> list[Item]:
         if callable(self.script):
@@ -168,63 +203,26 @@ class FakeResponsesAPI:
             item.setdefault("role", "assistant")
         return item
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        api = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                if self.path.split("?")[0].rstrip("/") not in ROUTES:
-                    self._send_json(404, _error(f"Unknown route: POST {self.path}", None))
-                    return
-                length = int(self.headers.get("Content-Length") or 0)
-                try:
-                    body = json.loads(self.rfile.read(length) or b"{}")
-                except ValueError:
-                    self._send_json(400, _error("The request body is not valid JSON.", None))
-                    return
-                try:
-                    response = api._respond(body)
-                except RequestRejected as rejection:
-                    self._send_json(rejection.status, _error(rejection.message, rejection.param))
-                    return
-                except Exception as error:  # a broken script or request: answer, don't hang up
-                    api.rejections.append(f"stand-in error: {error!r}")
-                    self._send_json(500, _error(f"stand-in error: {error!r}", None))
-                    return
-                if body.get("stream"):
-                    self._send_events(response)
-                else:
-                    self._send_json(200, response)
+@asynccontextmanager
+async def openai_client(api: StrictResponsesAPI) -> AsyncIterator[AsyncOpenAI]:
+    """The real ``openai.AsyncOpenAI`` client, answered by ``api`` through httpx.MockTransport.
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                self._send_json(404, _error(f"Unknown route: GET {self.path}", None))
+    No retries: a refused request is the test's finding, not a reason to ask again.
+    """
+    # Imported here: the loopback server process below needs neither.
+    import httpx
+    from openai import AsyncOpenAI
 
-            do_DELETE = do_GET
+    http_client = httpx.AsyncClient(transport=httpx.MockTransport(api))
+    try:
+        yield AsyncOpenAI(api_key="test", base_url=BASE_URL, http_client=http_client, max_retries=0)
+    finally:
+        await http_client.aclose()
 
-            def _send_json(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
 
-            def _send_events(self, response: dict[str, Any]) -> None:
-                # HTTP/1.0 without Content-Length: the stream ends when the connection closes.
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Cache-Control", "no-cache")
-                self.end_headers()
-                for event in _events(response):
-                    self.wfile.write(
-                        f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode()
-                    )
-                self.wfile.flush()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
+def _json_reply(status: int, payload: dict[str, Any]) -> Reply:
+    return Reply(status, "application/json", json.dumps(payload).encode())
 
 
 def _events(response: dict[str, Any]) -> list[dict[str, Any]]:
@@ -323,6 +321,56 @@ def _response(response_id: str, body: dict[str, Any], output: list[Item]) -> dic
     }
 
 
+# -- the loopback server, for the one test that another process runs
+
+
+class LoopbackServer:
+    """Serve a ``StrictResponsesAPI`` on an OS-chosen 127.0.0.1 port while in the ``with`` block.
+
+    One request at a time, in one thread, through ``serve_forever``; leaving the block shuts
+    the server down and closes its socket.
+    """
+
+    HOST = "127.0.0.1"
+
+    def __init__(self, api: StrictResponsesAPI) -> None:
+        # Binds the socket now, so base_url is usable as soon as the object exists.
+        self._server = HTTPServer((self.HOST, 0), _handler(api))
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.HOST}:{self._server.server_port}/v1"
+
+    def __enter__(self) -> LoopbackServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.shutdown()
+        self._thread.join()
+        self._server.server_close()
+
+
+def _handler(api: StrictResponsesAPI) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            reply = api.answer(self.command, self.path, self.rfile.read(length))
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
+
+        do_POST = do_GET = do_DELETE = _answer
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
 # -- the report's live scenario, for `python -m tests.utils.fake_responses_api`
 
 PARALLEL_BATCH: list[Item] = [
@@ -356,8 +404,8 @@ def _stop_on_signal(signum: int, frame: FrameType | None) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _stop_on_signal)
-    with FakeResponsesAPI(report_scenario) as api:
-        print(api.base_url, flush=True)
+    with LoopbackServer(StrictResponsesAPI(report_scenario)) as server:
+        print(server.base_url, flush=True)
         try:
             sys.stdin.read()  # serve until standard input closes
         except KeyboardInterrupt:

@@ -13,7 +13,7 @@ from importlib.metadata import version
 from typing import Any
 
 import pytest
-from openai import AsyncOpenAI, DefaultAsyncHttpxClient
+from openai import AsyncOpenAI
 
 from agents import (
     Agent,
@@ -29,7 +29,7 @@ from agents import (
     tool_output_guardrail,
 )
 
-from .fake_responses_api import FakeResponsesAPI, message
+from .fake_responses_api import StrictResponsesAPI, message
 
 GATED = {
     "type": "function_call",
@@ -57,7 +57,7 @@ async def run(agent: Agent[Any], input: Any, run_config: RunConfig, **kwargs: An
     return result
 
 
-def assert_every_call_answered_once(api: FakeResponsesAPI, last_response_id: str | None) -> None:
+def assert_every_call_answered_once(api: StrictResponsesAPI, last_response_id: str | None) -> None:
     """No request was refused, and every call of every kind was answered once, over the wire:
     in the final response's context each call has exactly one output, and no earlier context
     has an output without its call."""
@@ -119,13 +119,8 @@ class Script:
         return self.turns[agent].pop(0)
 
 
-def model(api: FakeResponsesAPI) -> OpenAIResponsesModel:
-    client = AsyncOpenAI(
-        base_url=api.base_url,
-        api_key="test",
-        max_retries=0,
-        http_client=DefaultAsyncHttpxClient(trust_env=False),  # No proxy for loopback.
-    )
+def model(client: AsyncOpenAI) -> OpenAIResponsesModel:
+    """The real Responses model on a client of the double (fake_responses_api.openai_client)."""
     return OpenAIResponsesModel(model="gpt-4.1-mini", openai_client=client)
 
 
@@ -140,7 +135,7 @@ def requires_release(minimum: tuple[int, int, int], feature: str) -> None:
         pytest.skip(f"this release predates {feature}")
 
 
-def returning_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
+def returning_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
     @function_tool
     def order_status(order_id: str) -> str:
         ran.append("order_status")
@@ -154,7 +149,7 @@ def returning_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Sce
     )
 
 
-def raising_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
+def raising_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
     def explain(context: Any, error: Exception) -> str:
         return f"The inventory service failed: {error}"
 
@@ -171,15 +166,15 @@ def raising_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scena
     )
 
 
-def tool_gone_at_resume(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
-    scenario = returning_tool(api, script, ran)
+def tool_gone_at_resume(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
+    scenario = returning_tool(client, script, ran)
     # The tool ran before the interruption, but the agent that resumes no longer offers it, as
     # when an MCP server stops listing a tool or a deployment changes the agent's tools.
     scenario.tools_at_resume = []
     return scenario
 
 
-def missing_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
+def missing_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
     requires_run_config_field("tool_not_found_behavior", "added in 0.17.4")
     return Scenario(
         calls=[call("call_GHOST", "cancel_order", {"order_id": "order_1"})],
@@ -189,7 +184,7 @@ def missing_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scena
     )
 
 
-def input_guardrail_rejects(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
+def input_guardrail_rejects(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
     @tool_input_guardrail
     def no_bulk_exports(data: Any) -> ToolGuardrailFunctionOutput:
         ran.append("no_bulk_exports")
@@ -208,7 +203,7 @@ def input_guardrail_rejects(api: FakeResponsesAPI, script: Script, ran: list[str
     )
 
 
-def output_guardrail_rejects(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
+def output_guardrail_rejects(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
     @tool_output_guardrail
     def no_card_numbers(data: Any) -> ToolGuardrailFunctionOutput:
         ran.append("no_card_numbers")
@@ -227,7 +222,7 @@ def output_guardrail_rejects(api: FakeResponsesAPI, script: Script, ran: list[st
     )
 
 
-def agent_as_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
+def agent_as_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
     @function_tool
     def shipping_rates(zone: str) -> str:
         ran.append("shipping_rates")
@@ -236,7 +231,7 @@ def agent_as_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scen
     rates = Agent(
         name="rates",
         instructions="rates",
-        model=model(api),
+        model=model(client),
         tools=[shipping_rates],
     )
     script.add(
@@ -252,9 +247,9 @@ def agent_as_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scen
     )
 
 
-def handoff_next_to_gated_call(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
+def handoff_next_to_gated_call(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
     requires_release((0, 19, 0), "resuming a handoff pending next to an approval (0.19.0, #3823)")
-    billing = Agent(name="billing", instructions="billing", model=model(api))
+    billing = Agent(name="billing", instructions="billing", model=model(client))
     script.add("billing", [message("Done.")])
     return Scenario(
         calls=[call("call_TRANSFER", "transfer_to_billing")],
@@ -265,7 +260,7 @@ def handoff_next_to_gated_call(api: FakeResponsesAPI, script: Script, ran: list[
     )
 
 
-def local_shell_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
+def local_shell_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
     requires_release((0, 20, 0), "RunState keeping local shell outputs (0.20.0, #4320)")
 
     def execute(request: Any) -> str:
@@ -287,7 +282,7 @@ def local_shell_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> S
     )
 
 
-def shell_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenario:
+def shell_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
     def execute(request: Any) -> str:
         ran.append("shell")
         return "disk: 40% used"
@@ -315,7 +310,7 @@ def shell_tool(api: FakeResponsesAPI, script: Script, ran: list[str]) -> Scenari
     )
 
 
-PRODUCERS: dict[str, Callable[[FakeResponsesAPI, Script, list[str]], Scenario]] = {
+PRODUCERS: dict[str, Callable[[AsyncOpenAI, Script, list[str]], Scenario]] = {
     "returning-tool": returning_tool,
     "raising-tool": raising_tool,
     "input-guardrail": input_guardrail_rejects,
