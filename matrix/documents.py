@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import hotfix
+from releases import read_manifest, write_atomically
 
 from .groups import PUBLIC_API_GROUPS
 from .paths import BUILD, EVIDENCE, ROOT, TESTS, TESTS_PATCH
@@ -22,7 +22,7 @@ PUBLIC_NAMES = {"runner": "report's batch", "live": "report's live run"}
 
 def affected_versions_table(report: dict) -> str:
     """Group consecutive releases with the same measured outcome into one row."""
-    series = hotfix.read_series()
+    series = read_manifest()
     # Releases not in patches/series yet join the table once `nox -s series -- --update` has
     # written their rows.
     rows = [r for r in report["rows"] if r["release"] != "main" and r.get("in_series", True)]
@@ -99,7 +99,7 @@ def evidence_table(*, check: bool) -> int:
             return 1
         print("docs/evidence.md's affected-versions table matches the measured matrix")
         return 0
-    EVIDENCE.write_text(updated)
+    write_atomically(EVIDENCE, updated)
     print("docs/evidence.md's affected-versions table regenerated")
     return 0
 
@@ -163,6 +163,6 @@ def tests_patch(*, check: bool) -> int:
             return 1
         print("patches/tests.patch adds exactly the files in tests/")
         return 0
-    TESTS_PATCH.write_text(text)
+    write_atomically(TESTS_PATCH, text)
     print("patches/tests.patch regenerated")
     return 0

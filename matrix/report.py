@@ -6,10 +6,11 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+from releases import write_atomically
+
 from .paths import BUILD
 from .release import Row
 from .series import NOT_IN_SERIES
-from .shell import write_whole
 
 COLUMNS = (
     "release",
@@ -73,5 +74,5 @@ def write_report(rows: list[Row], wall: float, where: Path = BUILD) -> None:
         )
     if problems:
         text += "\n## Problems\n\n" + "\n".join(problems) + "\n"
-    write_whole(where / "matrix-report.json", json.dumps(payload, indent=2) + "\n")
-    write_whole(where / "matrix-report.md", text)
+    write_atomically(where / "matrix-report.json", json.dumps(payload, indent=2) + "\n")
+    write_atomically(where / "matrix-report.md", text)

@@ -6,13 +6,13 @@ import concurrent.futures
 import time
 from pathlib import Path
 
-import hotfix
+from releases import numbered, read_manifest, release_for, version_key
 
 from .index import index_versions
 from .paths import ROOT
 from .release import Row, check_release
 from .report import markdown, write_report
-from .series import NOT_IN_SERIES, new_releases, numbered
+from .series import NOT_IN_SERIES, new_releases
 from .shell import say
 
 
@@ -22,22 +22,22 @@ def select_releases(requested: list[str], *, full: bool) -> list[str]:
     Releases on the index that patches/series does not list yet are checked in both the full
     range and the quick default, and may be requested by name.
     """
-    series = hotfix.read_series()
+    series = read_manifest()
     versions = numbered(series)
     if requested:
         unknown = [v for v in requested if v not in series]
         on_index = set(index_versions()) if unknown else set()
         for version in unknown:
             if version not in on_index:
-                hotfix.release_for(version, series)
+                release_for(version, series)
         return requested
     new = new_releases()
     if full:
-        return [*sorted([*versions, *new], key=hotfix.version_key), "main"]
+        return [*sorted([*versions, *new], key=version_key), "main"]
     quick: dict[str, str] = {}
     for version in versions:
         quick.setdefault(series[version].patch, version)
-    return sorted({*quick.values(), versions[-1], *new}, key=hotfix.version_key) + ["main"]
+    return sorted({*quick.values(), versions[-1], *new}, key=version_key) + ["main"]
 
 
 def run_matrix(

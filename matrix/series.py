@@ -11,52 +11,56 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import hotfix
+from releases import (
+    MANIFEST,
+    MODULE,
+    PATCHES,
+    git_blob,
+    manifest_fields,
+    manifest_rows,
+    newest_release,
+    newest_release_per_patch,
+    numbered,
+    patches_by_blob,
+    read_manifest,
+    version_key,
+    write_atomically,
+)
 
 from .index import index_versions
-from .paths import BUILD, SERIES
+from .paths import BUILD
 from .shell import MatrixError, say
 from .trees import release_source, three_way
 
 NOT_IN_SERIES = "not yet in series"
 
 
-def numbered(series: dict[str, hotfix.Release]) -> list[str]:
-    return sorted((v for v in series if v != "main"), key=hotfix.version_key)
+def failing_without_patches(path: Path = MANIFEST) -> dict[str, frozenset[str]]:
+    """The test groups each release fails without the patches, as the series records them."""
+    return {version: frozenset(groups) - {"-"} for version, _, _, *groups in manifest_rows(path)}
 
 
 def new_releases() -> list[str]:
     """Releases on the index, from the series' first on, that the series does not list."""
-    series = hotfix.read_series()
-    first = hotfix.version_key(numbered(series)[0])
-    return [v for v in index_versions() if hotfix.version_key(v) >= first and v not in series]
-
-
-def patches_by_blob() -> dict[str, Path]:
-    patches = sorted(hotfix.PATCHES.glob("oai_conversation-*.patch"))
-    return {hotfix.read_patch(path).base_blob: path for path in patches}
-
-
-def newest_release_with(patch: str) -> str:
-    """The newest release in the series that uses this patch: its name stands for the patch."""
-    series = hotfix.read_series()
-    return [v for v in numbered(series) if series[v].patch == patch][-1]
+    series = read_manifest()
+    first = version_key(numbered(series)[0])
+    return [v for v in index_versions() if version_key(v) >= first and v not in series]
 
 
 def patch_for(release: str, tree: Path, work: Path, proposals: Path) -> tuple[str, str]:
-    """The patch for a release missing from the series, and the release hotfix.py knows it by."""
-    blob = hotfix.git_blob((tree / "src" / hotfix.MODULE).read_bytes())
+    """The patch for a release missing from the series, and the release hotfix.py knows it by:
+    the newest release in the series with that patch."""
+    blob = git_blob((tree / "src" / MODULE).read_bytes())
     patch = patches_by_blob().get(blob)
     if patch is not None:
-        return patch.name, newest_release_with(patch.name)
-    series = hotfix.read_series()
-    newest = series[numbered(series)[-1]]
-    base = release_source(newest_release_with(newest.patch), work, None)
+        return patch.name, newest_release_per_patch()[patch.name]
+    newest = newest_release()
+    base = release_source(newest, work, None)
     assert not isinstance(base, str)
     verdict = three_way(
-        tree / "src" / hotfix.MODULE,
-        hotfix.PATCHES / newest.patch,
-        base.tree / "src" / hotfix.MODULE,
+        tree / "src" / MODULE,
+        PATCHES / read_manifest()[newest].patch,
+        base.tree / "src" / MODULE,
         proposals / f"proposed-oai_conversation-{blob[:8]}.patch",
     )
     raise MatrixError(
@@ -69,7 +73,7 @@ def series_line(release: str, patch: str, companion: str, unpatched: list[str]) 
     return f"{release:<10} {patch:<32} {companion or '-':<47} {' '.join(unpatched) or '-'}"
 
 
-def update(*, write: bool, report_dir: Path = BUILD, series_path: Path = SERIES) -> int:
+def update(*, write: bool, report_dir: Path = BUILD, series_path: Path = MANIFEST) -> int:
     """Write the report's "not yet in series" rows that passed into patches/series."""
     report_path = report_dir / "matrix-report.json"
     if not report_path.exists():
@@ -89,17 +93,17 @@ def update(*, write: bool, report_dir: Path = BUILD, series_path: Path = SERIES)
         say("patches/series lists every release the last report measured")
         return 1 if failed else 0
     lines = series_path.read_text().splitlines()
-    for release in sorted(ready, key=hotfix.version_key):
+    for release in numbered(ready):
         say(ready[release])
         position = next(
             i
             for i, line in enumerate(lines)
-            if (fields := line.split("#", 1)[0].split())
-            and (fields[0] == "main" or hotfix.version_key(fields[0]) > hotfix.version_key(release))
+            if (fields := manifest_fields(line))
+            and (fields[0] == "main" or version_key(fields[0]) > version_key(release))
         )
         lines.insert(position, ready[release])
     if write:
-        series_path.write_text("\n".join(lines) + "\n")
+        write_atomically(series_path, "\n".join(lines) + "\n")
         say(f"{series_path.name}: {len(ready)} rows written from {report_path}")
     else:
         say("(dry run: `nox -s series -- --update` writes these rows)")

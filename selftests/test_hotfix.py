@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 
 import hotfix
+import releases
 
 HOTFIX = Path(hotfix.__file__)
-RELEASE = hotfix.read_series()[importlib.metadata.version("openai-agents")]
+RELEASE = releases.read_manifest()[importlib.metadata.version("openai-agents")]
 FIX = hotfix.read_fix(RELEASE)
 assert FIX.companion is not None, "the hotfix session's release must take a companion patch"
 COMPANION = FIX.companion
@@ -45,7 +46,7 @@ def installed() -> Iterator[Path]:
 
 
 def blob(path: Path) -> str:
-    return hotfix.git_blob(path.read_bytes())
+    return releases.git_blob(path.read_bytes())
 
 
 def test_status_reports_an_unpatched_release_as_affected(installed: Path) -> None:
@@ -198,7 +199,7 @@ def test_a_companion_that_does_not_fit_leaves_the_file_untouched(
     unfit = ((old_start + 1, new_start + 1, lines), *COMPANION.hunks[1:])
     broken = hotfix.Fix(FIX.patch, dataclasses.replace(COMPANION, hunks=unfit))
 
-    with pytest.raises(hotfix.HotfixError, match="does not fit"):
+    with pytest.raises(releases.PatchError, match="does not fit"):
         hotfix.apply(RELEASE.version, copy, broken)
 
     assert copy.read_bytes() == before

@@ -19,15 +19,15 @@ from pathlib import Path
 import pytest
 from fake_index import rewrap_sdist, rewrap_wheel, serve
 
-import hotfix
+import releases
 from matrix import index, runner, series
 from matrix.groups import ALL_GROUPS
 from matrix.paths import CACHE, ROOT
 
-RELEASES = hotfix.read_series()
-NEWEST = series.numbered(RELEASES)[-1]
-PATCH = RELEASES[NEWEST].patch
-EXPECTED = [g for g in ALL_GROUPS if g in RELEASES[NEWEST].unpatched_failures]
+NEWEST = releases.newest_release()
+PATCH = releases.read_manifest()[NEWEST].patch
+FAILING = series.failing_without_patches()[NEWEST]
+EXPECTED = [g for g in ALL_GROUPS if g in FAILING]
 ADDED = b"\n# A line added upstream after the newest patch was made.\n"
 
 
@@ -97,7 +97,7 @@ def test_new_releases_on_the_index_are_found_and_selected(
         index.index_url.cache_clear()
 
     assert full[-3:] == ["0.99.0", "0.99.1", "main"]
-    assert set(RELEASES) <= set(full)
+    assert set(releases.read_manifest()) <= set(full)
 
 
 def test_a_known_revision_is_checked_with_its_patch_and_marked_not_in_series(
@@ -122,9 +122,9 @@ def test_an_unknown_revision_fails_naming_its_blob_and_the_three_way_result(
     report, _ = run
     row = rows(report)["0.99.1"]
     with tarfile.open(CACHE / "files" / f"openai_agents-{NEWEST}.tar.gz") as sdist:
-        member = sdist.extractfile(f"openai_agents-{NEWEST}/src/{hotfix.MODULE}")
+        member = sdist.extractfile(f"openai_agents-{NEWEST}/src/{releases.MODULE}")
         assert member is not None
-        blob = hotfix.git_blob(member.read() + ADDED)
+        blob = releases.git_blob(member.read() + ADDED)
 
     assert not row["ok"]
     assert not row["in_series"]
@@ -141,18 +141,18 @@ def test_series_update_writes_the_measured_row_of_the_release_that_passed(
 ) -> None:
     report, _ = run
     copy = tmp_path / "series"
-    shutil.copy2(hotfix.SERIES, copy)
+    shutil.copy2(releases.MANIFEST, copy)
 
     assert series.update(write=True, report_dir=report, series_path=copy) == 1
 
-    updated = hotfix.read_series(copy)
+    updated = releases.read_manifest(copy)
     assert updated["0.99.0"].patch == PATCH
     assert updated["0.99.0"].companion is None
-    assert updated["0.99.0"].unpatched_failures == RELEASES[NEWEST].unpatched_failures
+    assert series.failing_without_patches(copy)["0.99.0"] == FAILING
     assert "0.99.1" not in updated
     assert list(updated)[-2:] == ["0.99.0", "main"]
     row = series.series_line("0.99.0", PATCH, "", EXPECTED)
-    assert copy.read_text().replace(row + "\n", "") == hotfix.SERIES.read_text()
+    assert copy.read_text().replace(row + "\n", "") == releases.MANIFEST.read_text()
 
 
 def test_an_html_index_on_disk_is_read_like_a_json_one(
