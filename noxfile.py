@@ -65,6 +65,12 @@ def tests_patch_check(session: nox.Session) -> None:
 
 
 @nox.session(tags=["ci"])
+def applies_to_check(session: nox.Session) -> None:
+    """Fail if a patch's DEP-3 Applies-To line disagrees with its releases in patches/series."""
+    helper(session, "applies-to", "--check")
+
+
+@nox.session(tags=["ci"])
 def matrix_full(session: nox.Session) -> None:
     """Every release from 0.13.0 to the newest, and upstream main where reachable."""
     helper(session, "--full")
@@ -155,3 +161,9 @@ def evidence_table(session: nox.Session) -> None:
 def tests_patch(session: nox.Session) -> None:
     """Regenerate patches/tests.patch, which adds our tests to upstream's tests/."""
     helper(session, "tests-patch")
+
+
+@nox.session
+def applies_to(session: nox.Session) -> None:
+    """Rewrite each patch's DEP-3 Applies-To line from patches/series; no other byte changes."""
+    helper(session, "applies-to")

@@ -16,6 +16,7 @@ from pathlib import Path
 from releases import MODULE, PatchError, newest_release
 
 from . import __doc__ as description
+from .applies_to import applies_to
 from .documents import evidence_table, tests_patch
 from .gates import gates
 from .paths import BUILD, CACHE, TESTS_PATCH
@@ -97,6 +98,12 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
         "tests-patch",
         lambda a: tests_patch(check=a.check),
         "patches/tests.patch, which adds tests/ to upstream's tests/",
+    )
+    sub.add_argument("--check", action="store_true", help=compare)
+    sub = command(
+        "applies-to",
+        lambda a: applies_to(check=a.check),
+        "each patch's DEP-3 Applies-To line, from patches/series",
     )
     sub.add_argument("--check", action="store_true", help=compare)
     sub = command(
