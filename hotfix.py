@@ -9,7 +9,7 @@ library and releases.py, next to it, which reads the manifest and the patches:
     .venv/bin/python hotfix.py verify
     .venv/bin/python hotfix.py revert
 
-Releases before 0.17.7 also take a companion patch (patches/series names it), which keeps the
+Releases before 0.17.7 also take a companion patch (patches/manifest names it), which keeps the
 objects the tracker records by id() alive (upstream #3621): `apply` puts on the fix and the
 companion, `apply --fix-only` the fix alone, and `apply` on a file with the fix alone adds the
 companion. The patches are chosen by the release, and the installed file's git blob must be one of
@@ -89,7 +89,7 @@ def read_fix(release: Release) -> Fix:
 def read_patch_file(name: str) -> Patch:
     path = PATCHES / name
     if not path.is_file():
-        raise HotfixError(f"patches/{name}, named by patches/series, is missing; nothing changed")
+        raise HotfixError(f"patches/{name}, named by patches/manifest, is missing; nothing changed")
     return read_patch(path)
 
 

@@ -14,7 +14,7 @@ nox.needs_version = ">=2024.4.15"
 nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["lint", "matrix"]
 nox.options.error_on_missing_interpreters = True
-# Every release in patches/series, tagged with its minor series: `nox -t 0.17` runs 0.17.x.
+# Every release in patches/manifest, tagged with its minor series: `nox -t 0.17` runs 0.17.x.
 RELEASES = [nox.param(v, tags=[v.rsplit(".", 1)[0]]) for v in read_manifest()]
 
 
@@ -48,7 +48,7 @@ def reported_release(session: nox.Session) -> None:
 @nox.session
 @nox.parametrize("sdk", RELEASES)
 def release(session: nox.Session, sdk: str) -> None:
-    """One release of patches/series (or main), checked as the matrix checks it."""
+    """One release of patches/manifest (or main), checked as the matrix checks it."""
     helper(session, sdk)
 
 
@@ -66,7 +66,7 @@ def tests_patch_check(session: nox.Session) -> None:
 
 @nox.session(tags=["ci"])
 def applies_to_check(session: nox.Session) -> None:
-    """Fail if a patch's DEP-3 Applies-To line disagrees with its releases in patches/series."""
+    """Fail if a patch's DEP-3 Applies-To line disagrees with its releases in patches/manifest."""
     helper(session, "applies-to", "--check")
 
 
@@ -146,9 +146,9 @@ def selftests(session: nox.Session) -> None:
 
 
 @nox.session
-def series(session: nox.Session) -> None:
-    """Rows for releases not yet in patches/series, from the last report; --update writes them."""
-    helper(session, "series")
+def manifest(session: nox.Session) -> None:
+    """Rows for releases not yet in patches/manifest, from the last report; --update writes them."""
+    helper(session, "manifest")
 
 
 @nox.session
@@ -165,5 +165,5 @@ def tests_patch(session: nox.Session) -> None:
 
 @nox.session
 def applies_to(session: nox.Session) -> None:
-    """Rewrite each patch's DEP-3 Applies-To line from patches/series; no other byte changes."""
+    """Rewrite each patch's DEP-3 Applies-To line from patches/manifest; no other byte changes."""
     helper(session, "applies-to")

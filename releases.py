@@ -1,6 +1,6 @@
 """The releases the fix covers and its patches: the manifest, patch files, blobs and whole writes.
 
-`patches/series` lists every openai-agents release from 0.13.0 on (and upstream main) with the
+`patches/manifest` lists every openai-agents release from 0.13.0 on (and upstream main) with the
 patch for its oai_conversation.py and the companion patch that goes on top of it, if any. A patch
 is a single-file `git format-patch --full-index` diff: its `index` line names the git blob of the
 file it fits and of the file it makes. hotfix.py, the matrix and the nox sessions read both
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PATCHES = Path(__file__).resolve().parent / "patches"
-MANIFEST = PATCHES / "series"
+MANIFEST = PATCHES / "manifest"
 # The file every patch changes, relative to the installed `agents` package's parent (site-packages)
 # or to an upstream tree's src/.
 MODULE = "agents/run_internal/oai_conversation.py"
@@ -100,7 +100,7 @@ def release_for(version: str, releases: dict[str, Release] | None = None) -> Rel
     if version not in releases:
         versions = numbered(releases)
         raise PatchError(
-            f"openai-agents {version} is not in patches/series; "
+            f"openai-agents {version} is not in patches/manifest; "
             f"supported releases: {versions[0]} to {versions[-1]} and main"
         )
     return releases[version]

@@ -19,12 +19,12 @@ from . import __doc__ as description
 from .applies_to import applies_to
 from .documents import evidence_table, tests_patch
 from .gates import gates
+from .manifest import update
 from .paths import BUILD, CACHE, TESTS_PATCH
 from .property import property_command
 from .pythons import PYTHONS, pythons_command
 from .random_order import random_order
 from .runner import run_matrix, select_releases
-from .series import update
 from .shell import MatrixError
 from .upstream_ci import upstream_ci
 from .upstream_series import upstream_series
@@ -77,7 +77,7 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
 
     sub = command("check", check, "the matrix: releases unpatched and patched, with a report")
     sub.add_argument("releases", nargs="*", type=release, help="default: one per file revision")
-    sub.add_argument("--full", action="store_true", help="every release in patches/series")
+    sub.add_argument("--full", action="store_true", help="every release in patches/manifest")
     sub.add_argument("--upstream", type=Path, help="local upstream checkout to use as main")
     interpreter(sub)
     # Three jobs per core: much of a release's time is spent waiting (loopback HTTP, upstream's
@@ -103,15 +103,15 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     sub = command(
         "applies-to",
         lambda a: applies_to(check=a.check),
-        "each patch's DEP-3 Applies-To line, from patches/series",
+        "each patch's DEP-3 Applies-To line, from patches/manifest",
     )
     sub.add_argument("--check", action="store_true", help=compare)
     sub = command(
-        "series",
+        "manifest",
         lambda a: update(write=a.update),
-        "rows for releases not yet in patches/series, from build/matrix-report.json",
+        "rows for releases not yet in patches/manifest, from build/matrix-report.json",
     )
-    sub.add_argument("--update", action="store_true", help="write them to patches/series")
+    sub.add_argument("--update", action="store_true", help="write them to patches/manifest")
 
     sub = command(
         "gates",

@@ -1,4 +1,4 @@
-"""Each patch's DEP-3 Applies-To line, written from patches/series and checked against it.
+"""Each patch's DEP-3 Applies-To line, written from patches/manifest and checked against it.
 
 The line names the releases whose oai_conversation.py the patch is for, and the file's git blob;
 a companion's line adds the fix it goes on top of. It sits in the commit message, before `---`,
@@ -27,7 +27,7 @@ def span(versions: list[str], order: list[str]) -> str:
 
 
 def expected_lines() -> dict[str, str]:
-    """The Applies-To line of every patch the series names, by patch file name."""
+    """The Applies-To line of every patch the manifest names, by patch file name."""
     manifest = read_manifest()
     users: dict[str, list[str]] = {}
     fix_of: dict[str, set[str]] = {}
@@ -75,7 +75,7 @@ def applies_to(*, check: bool) -> int:
             continue
         differing.append(name)
         if check:
-            say(f"patches/{name}: its Applies-To line differs from patches/series; expected:")
+            say(f"patches/{name}: its Applies-To line differs from patches/manifest; expected:")
             say(f"  {line}")
         else:
             write_atomically(path, updated)
@@ -84,5 +84,5 @@ def applies_to(*, check: bool) -> int:
         say("run `nox -s applies_to` and commit the result.")
         return 1
     if not differing:
-        say("every patch's Applies-To line matches patches/series")
+        say("every patch's Applies-To line matches patches/manifest")
     return 0

@@ -22,12 +22,12 @@ PUBLIC_NAMES = {"runner": "report's batch", "live": "report's live run"}
 
 def affected_versions_table(report: dict) -> str:
     """Group consecutive releases with the same measured outcome into one row."""
-    series = read_manifest()
-    # Releases not in patches/series yet join the table once `nox -s series -- --update` has
+    manifest = read_manifest()
+    # Releases not in patches/manifest yet join the table once `nox -s manifest -- --update` has
     # written their rows.
-    rows = [r for r in report["rows"] if r["release"] != "main" and r.get("in_series", True)]
+    rows = [r for r in report["rows"] if r["release"] != "main" and r.get("in_manifest", True)]
     measured = {r["release"] for r in rows}
-    missing = [v for v in series if v != "main" and v not in measured]
+    missing = [v for v in manifest if v != "main" and v not in measured]
     if missing:
         raise MatrixError(f"the report lacks {', '.join(missing)}: run `nox -s matrix_full` first")
     if any(not r["ok"] for r in rows):

@@ -117,7 +117,7 @@ def held_env(release: str, python: str) -> Iterator[tuple[Path, Path, Path]]:
 
     manifest = read_manifest()
     if release == "main" or release not in manifest:
-        raise MatrixError(f"{release}: not a release in patches/series")
+        raise MatrixError(f"{release}: not a release in patches/manifest")
     patch = PATCHES / manifest[release].patch
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"held-{release}-", dir=CACHE) as scratch:

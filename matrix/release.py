@@ -22,9 +22,9 @@ from .groups import (
     our_test_files,
     upstream_test_files,
 )
+from .manifest import failing_without_patches, patch_for
 from .paths import CACHE, HOTFIX, TESTS_PATCH
 from .pytest_server import PytestServer, run_pytest
-from .series import failing_without_patches, patch_for
 from .shell import MatrixError, run
 from .standin import StandIn
 from .trees import IDENTITY, check_git_apply, module_repo, prepare_tree, release_source
@@ -68,7 +68,7 @@ class Row:
     skipped: str = ""
     problems: list[str] = field(default_factory=list)
     steps: dict[str, float] = field(default_factory=dict)
-    in_series: bool = True
+    in_manifest: bool = True
 
 
 @contextlib.contextmanager
@@ -86,13 +86,13 @@ def check_release(
     """Install one release and check the patch on it; problems are collected in the row."""
     started = time.monotonic()
     row = Row(release)
-    series = read_manifest()
-    row.in_series = release in series
-    # The release hotfix.py picks the patch by; for a release not in the series yet, a release
+    manifest = read_manifest()
+    row.in_manifest = release in manifest
+    # The release hotfix.py picks the patch by; for a release not in the manifest yet, a release
     # with the same file revision.
     known_as = release
-    if row.in_series:
-        row.patch = series[release].patch
+    if row.in_manifest:
+        row.patch = manifest[release].patch
         failing = failing_without_patches()[release]
         row.expected_unpatched = [g for g in ALL_GROUPS if g in failing]
     work = Path(tempfile.mkdtemp(prefix=f"matrix-{release}-", dir=CACHE))
@@ -102,9 +102,9 @@ def check_release(
         if isinstance(source, str):
             row.skipped, row.ok = source, True
             return row
-        if not row.in_series:
+        if not row.in_manifest:
             row.patch, known_as = patch_for(release, source.tree, work, proposals)
-        row.companion = series[known_as].companion or ""
+        row.companion = manifest[known_as].companion or ""
         patch = read_patch(PATCHES / row.patch)
         row.revision = git_blob((source.tree / "src" / MODULE).read_bytes())[:8]
         if row.revision != patch.base_blob[:8]:
@@ -176,14 +176,14 @@ def check_tests(
     with timed(row, "unpatched"):
         unpatched = run_pytest(server, work / "unpatched.xml", ours, "")
     row.unpatched, partial = failing_groups(unpatched.failed, unpatched.passed)
-    if not row.in_series:
-        # Nothing to compare with: the measurement is what `series --update` writes.
+    if not row.in_manifest:
+        # Nothing to compare with: the measurement is what `manifest --update` writes.
         row.expected_unpatched = list(row.unpatched)
     if unpatched.errors:
         row.problems.append(f"unpatched: {unpatched.errors}")
     elif row.unpatched != row.expected_unpatched:
         row.problems.append(
-            f"unpatched failures {row.unpatched or ['none']} differ from patches/series "
+            f"unpatched failures {row.unpatched or ['none']} differ from patches/manifest "
             f"{row.expected_unpatched or ['none']}"
         )
     row.problems += [f"unpatched: only {note}" for note in partial]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from releases import write_atomically
 
+from .manifest import NOT_IN_MANIFEST
 from .paths import BUILD
 from .release import Row
-from .series import NOT_IN_SERIES
 
 COLUMNS = (
     "release",
@@ -27,13 +27,13 @@ COLUMNS = (
 
 
 def row_cells(row: Row) -> list[str]:
-    release = row.release if row.in_series else f"{row.release} ({NOT_IN_SERIES})"
+    release = row.release if row.in_manifest else f"{row.release} ({NOT_IN_MANIFEST})"
     patch = f"{row.patch} + companion" if row.companion else row.patch
     if row.skipped:
         return [release, "", patch, "", "", f"skipped: {row.skipped}", "", "", "", ""]
     unpatched = ", ".join(row.unpatched) or "none"
     if row.unpatched != row.expected_unpatched:
-        unpatched += f" (series: {', '.join(row.expected_unpatched) or 'none'})"
+        unpatched += f" (manifest: {', '.join(row.expected_unpatched) or 'none'})"
     return [
         release,
         row.revision,

@@ -2,7 +2,7 @@
 
 Run by `nox -s hotfix`, which installs openai-agents 0.13.3 with the openai of its time into the
 session's environment; every test leaves that install as it found it. 0.13.3 takes a companion
-patch on top of the fix (patches/series), so each state is checked: unpatched, the fix alone, the
+patch on top of the fix (patches/manifest), so each state is checked: unpatched, the fix alone, the
 fix and its companion.
 """
 
@@ -230,7 +230,7 @@ def test_release_without_a_patch_is_refused_with_the_supported_range(installed: 
     result = cli("apply", "--version", "0.12.5")
 
     assert result.returncode == 1
-    assert "0.12.5 is not in patches/series" in result.stderr
+    assert "0.12.5 is not in patches/manifest" in result.stderr
     assert "0.13.0 to" in result.stderr
 
 

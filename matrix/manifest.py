@@ -1,8 +1,8 @@
-"""patches/series and the releases it does not list yet.
+"""patches/manifest, the releases it does not list yet, and the rows it gets for them.
 
-A release on the index that is missing from the series is checked with the patch made for its
-file revision, known by the revision's git blob; its row then reads "not yet in series", and
-`python -m matrix series --update` writes it from the measurement. A release whose file is a
+A release on the index that is missing from the manifest is checked with the patch made for its
+file revision, known by the revision's git blob; its row then reads "not yet in the manifest",
+and `python -m matrix manifest --update` writes it from the measurement. A release whose file is a
 revision no patch fits fails, with what `git apply --3way` of the newest patch makes of it.
 """
 
@@ -32,24 +32,24 @@ from .paths import BUILD
 from .shell import MatrixError, say
 from .trees import release_source, three_way
 
-NOT_IN_SERIES = "not yet in series"
+NOT_IN_MANIFEST = "not yet in the manifest"
 
 
 def failing_without_patches(path: Path = MANIFEST) -> dict[str, frozenset[str]]:
-    """The test groups each release fails without the patches, as the series records them."""
+    """The test groups each release fails without the patches, as the manifest records them."""
     return {version: frozenset(groups) - {"-"} for version, _, _, *groups in manifest_rows(path)}
 
 
 def new_releases() -> list[str]:
-    """Releases on the index, from the series' first on, that the series does not list."""
-    series = read_manifest()
-    first = version_key(numbered(series)[0])
-    return [v for v in index_versions() if version_key(v) >= first and v not in series]
+    """Releases on the index, from the manifest's first on, that the manifest does not list."""
+    manifest = read_manifest()
+    first = version_key(numbered(manifest)[0])
+    return [v for v in index_versions() if version_key(v) >= first and v not in manifest]
 
 
 def patch_for(release: str, tree: Path, work: Path, proposals: Path) -> tuple[str, str]:
-    """The patch for a release missing from the series, and the release hotfix.py knows it by:
-    the newest release in the series with that patch."""
+    """The patch for a release missing from the manifest, and the release hotfix.py knows it by:
+    the newest release in the manifest with that patch."""
     blob = git_blob((tree / "src" / MODULE).read_bytes())
     patch = patches_by_blob().get(blob)
     if patch is not None:
@@ -69,20 +69,22 @@ def patch_for(release: str, tree: Path, work: Path, proposals: Path) -> tuple[st
     )
 
 
-def series_line(release: str, patch: str, companion: str, unpatched: list[str]) -> str:
+def manifest_line(release: str, patch: str, companion: str, unpatched: list[str]) -> str:
     return f"{release:<10} {patch:<32} {companion or '-':<47} {' '.join(unpatched) or '-'}"
 
 
-def update(*, write: bool, report_dir: Path = BUILD, series_path: Path = MANIFEST) -> int:
-    """Write the report's "not yet in series" rows that passed into patches/series."""
+def update(*, write: bool, report_dir: Path = BUILD, manifest_path: Path = MANIFEST) -> int:
+    """Write the report's "not yet in the manifest" rows that passed into patches/manifest."""
     report_path = report_dir / "matrix-report.json"
     if not report_path.exists():
         raise MatrixError(f"no {report_path}: run `nox -s matrix_full` first")
     rows = json.loads(report_path.read_text())["rows"]
-    new = [r for r in rows if not r.get("in_series", True)]
+    new = [r for r in rows if not r.get("in_manifest", True)]
     failed = [r["release"] for r in new if not r["ok"]]
     ready = {
-        r["release"]: series_line(r["release"], r["patch"], r.get("companion", ""), r["unpatched"])
+        r["release"]: manifest_line(
+            r["release"], r["patch"], r.get("companion", ""), r["unpatched"]
+        )
         for r in new
     }
     for release in failed:
@@ -90,9 +92,9 @@ def update(*, write: bool, report_dir: Path = BUILD, series_path: Path = MANIFES
     if failed:
         say(f"not written, as their check failed: {' '.join(failed)}")
     if not ready:
-        say("patches/series lists every release the last report measured")
+        say("patches/manifest lists every release the last report measured")
         return 1 if failed else 0
-    lines = series_path.read_text().splitlines()
+    lines = manifest_path.read_text().splitlines()
     for release in numbered(ready):
         say(ready[release])
         position = next(
@@ -103,8 +105,8 @@ def update(*, write: bool, report_dir: Path = BUILD, series_path: Path = MANIFES
         )
         lines.insert(position, ready[release])
     if write:
-        write_atomically(series_path, "\n".join(lines) + "\n")
-        say(f"{series_path.name}: {len(ready)} rows written from {report_path}")
+        write_atomically(manifest_path, "\n".join(lines) + "\n")
+        say(f"{manifest_path.name}: {len(ready)} rows written from {report_path}")
     else:
-        say("(dry run: `nox -s series -- --update` writes these rows)")
+        say("(dry run: `nox -s manifest -- --update` writes these rows)")
     return 1 if failed else 0
