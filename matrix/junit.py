@@ -5,7 +5,7 @@ from __future__ import annotations
 from xml.etree.ElementTree import Element
 
 
-def test_id(case: Element) -> str:
+def node_id(case: Element) -> str:
     """A testcase's pytest node id, `path.py::Class::name`.
 
     The xunit1 family gives the file, and the classname is then its module followed by the

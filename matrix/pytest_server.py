@@ -84,12 +84,13 @@ def run_pytest(server: PytestServer, report: Path, targets: list[str], select: s
     if returncode not in (0, 1) or not report.exists():
         tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
         return Outcome(set(), set(), f"pytest exited {returncode}: {' / '.join(tail)}")
-    from .junit import outcome, test_id
+    # Imported here, on the matrix's side: run as a script, this file has no package around it.
+    from .junit import node_id, outcome
 
     cases = ElementTree.parse(report).iter("testcase")
     by_outcome: dict[str, set[str]] = {"failed": set(), "passed": set(), "skipped": set()}
     for case in cases:
-        by_outcome[outcome(case)].add(test_id(case))
+        by_outcome[outcome(case)].add(node_id(case))
     return Outcome(by_outcome["failed"], by_outcome["passed"])
 
 

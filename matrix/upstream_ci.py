@@ -26,7 +26,7 @@ from pathlib import Path
 
 import releases
 
-from .junit import outcome, test_id
+from .junit import node_id, outcome
 from .shell import MatrixError
 
 MODULE = "src/" + releases.MODULE
@@ -213,7 +213,7 @@ def read_suite(logs: Path, label: str, ours: set[str]) -> Suite:
     suite = Suite(dict.fromkeys(OUTCOMES, 0), dict.fromkeys(OUTCOMES, 0))
     for report in (logs / f"{label}-{step}.xml" for step in SUITE):
         for case in ElementTree.parse(report).iter("testcase") if report.exists() else ():
-            node, result = test_id(case), outcome(case)
+            node, result = node_id(case), outcome(case)
             problem = next((p for p in case if p.tag in ("failure", "error")), None)
             if problem is not None:
                 text = problem.get("message") or problem.text or problem.tag
@@ -314,7 +314,7 @@ def rerun(nodes: list[str], tree: Path, env: dict[str, str], logs: Path, label: 
     if not junit.exists():
         return set(nodes)
     cases = list(ElementTree.parse(junit).iter("testcase"))
-    passed = {test_id(c) for c in cases if outcome(c) != "failed"}
+    passed = {node_id(c) for c in cases if outcome(c) != "failed"}
     say(f"{label}: rerun of {len(nodes)} tests: {len(set(nodes) - passed)} failed")
     return set(nodes) - passed
 
