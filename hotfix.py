@@ -1,6 +1,7 @@
 """Check, apply, verify and undo the oai_conversation.py fix on an installed openai-agents.
 
-Run it with the Python of the environment to fix; it needs only the standard library:
+Run it from a checkout with the Python of the environment to fix; it needs only the standard
+library and releases.py, next to it, which reads the manifest and the patches:
 
     .venv/bin/python hotfix.py status
     .venv/bin/python hotfix.py apply
@@ -8,7 +9,7 @@ Run it with the Python of the environment to fix; it needs only the standard lib
     .venv/bin/python hotfix.py verify
     .venv/bin/python hotfix.py revert
 
-Releases before 0.17.7 also take a companion patch (patches/series names it), which keeps the
+Releases before 0.17.7 also take a companion patch (patches/manifest names it), which keeps the
 objects the tracker records by id() alive (upstream #3621): `apply` puts on the fix and the
 companion, `apply --fix-only` the fix alone, and `apply` on a file with the fix alone adds the
 companion. The patches are chosen by the release, and the installed file's git blob must be one of
@@ -20,103 +21,30 @@ write, so an install is never left half-patched.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib.metadata
 import importlib.util
-import os
-import re
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-PATCHES = Path(__file__).resolve().parent / "patches"
-SERIES = PATCHES / "series"
-MODULE = "agents/run_internal/oai_conversation.py"
-HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+# The manifest and the patches are read by releases.py, next to this file: run as a script, this
+# file's directory comes first on sys.path.
+from releases import (
+    MODULE,
+    PATCHES,
+    Patch,
+    PatchError,
+    Release,
+    apply_hunks,
+    git_blob,
+    read_patch,
+    release_for,
+    write_atomically,
+)
 
 
-class HotfixError(Exception):
-    """A refusal: the message says why, and nothing was changed."""
-
-
-@dataclass(frozen=True)
-class Release:
-    version: str
-    patch: str
-    companion: str | None
-    unpatched_failures: frozenset[str]
-
-
-@dataclass(frozen=True)
-class Patch:
-    path: Path
-    base_blob: str
-    fixed_blob: str
-    hunks: tuple[tuple[int, int, tuple[str, ...]], ...]
-
-
-def read_series(path: Path = SERIES) -> dict[str, Release]:
-    """Parse `patches/series`: release, patch file, companion patch file or `-`, and the test
-    groups failing without the patches."""
-    releases: dict[str, Release] = {}
-    for line in path.read_text().splitlines():
-        fields = line.split("#", 1)[0].split()
-        if not fields:
-            continue
-        if len(fields) < 3 or not fields[1].endswith(".patch"):
-            raise HotfixError(f"{path}: malformed line: {line!r}")
-        version, patch, companion, *groups = fields
-        if companion != "-" and not companion.endswith(".patch"):
-            raise HotfixError(f"{path}: no companion column (a patch or -) in {line!r}")
-        releases[version] = Release(
-            version,
-            patch,
-            None if companion == "-" else companion,
-            frozenset(g for g in groups if g != "-"),
-        )
-    return releases
-
-
-def version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
-
-
-def supported_range(releases: dict[str, Release]) -> str:
-    numbered = sorted((v for v in releases if v != "main"), key=version_key)
-    return f"{numbered[0]} to {numbered[-1]} and main"
-
-
-def release_for(version: str, releases: dict[str, Release] | None = None) -> Release:
-    releases = read_series() if releases is None else releases
-    if version not in releases:
-        raise HotfixError(
-            f"openai-agents {version} is not in patches/series; "
-            f"supported releases: {supported_range(releases)}"
-        )
-    return releases[version]
-
-
-def git_blob(data: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-def read_patch(path: Path) -> Patch:
-    """Read a single-file unified diff made with `git format-patch --full-index`."""
-    text = path.read_text()
-    index = re.search(r"^index ([0-9a-f]{40})\.\.([0-9a-f]{40})", text, re.MULTILINE)
-    if index is None:
-        raise HotfixError(f"{path.name}: no full 'index' line; cannot tell which file it fits")
-    hunks: list[tuple[int, int, list[str]]] = []
-    for line in text[text.index("\n@@ ") + 1 :].splitlines(keepends=True):
-        match = HUNK.match(line)
-        if match:
-            hunks.append((int(match.group(1)), int(match.group(3)), []))
-        elif line[:1] in {" ", "-", "+"}:
-            hunks[-1][2].append(line)
-        else:
-            break
-    return Patch(path, index.group(1), index.group(2), tuple((a, b, tuple(h)) for a, b, h in hunks))
+class HotfixError(PatchError):
+    """A refusal of the command line: the message says why, and nothing was changed."""
 
 
 UNPATCHED, FIX, FIX_AND_COMPANION = "unpatched", "fix", "fix+companion"
@@ -161,30 +89,8 @@ def read_fix(release: Release) -> Fix:
 def read_patch_file(name: str) -> Patch:
     path = PATCHES / name
     if not path.is_file():
-        raise HotfixError(f"patches/{name}, named by patches/series, is missing; nothing changed")
+        raise HotfixError(f"patches/{name}, named by patches/manifest, is missing; nothing changed")
     return read_patch(path)
-
-
-def apply_hunks(source: str, patch: Patch, *, reverse: bool = False) -> str:
-    """Apply (or undo) the patch's hunks exactly; the caller has checked the base blob."""
-    old_mark, new_mark = ("+", "-") if reverse else ("-", "+")
-    lines = source.splitlines(keepends=True)
-    result: list[str] = []
-    position = 0
-    for old_start, new_start, hunk in patch.hunks:
-        start = (new_start if reverse else old_start) - 1
-        result.extend(lines[position:start])
-        position = start
-        for line in hunk:
-            mark, content = line[0], line[1:]
-            if mark in {" ", old_mark}:
-                if position >= len(lines) or lines[position] != content:
-                    raise HotfixError(f"{patch.path.name}: hunk at line {start + 1} does not fit")
-                position += 1
-            if mark in {" ", new_mark}:
-                result.append(content)
-    result.extend(lines[position:])
-    return "".join(result)
 
 
 def installed_module() -> tuple[str, Path]:
@@ -199,20 +105,6 @@ def installed_module() -> tuple[str, Path]:
     if not path.is_file():
         raise HotfixError(f"{path} does not exist; openai-agents {version} predates the tracker")
     return version, path
-
-
-def inspect(path: Path, patch: Patch) -> str:
-    """Return 'unpatched', 'patched', or raise for a file this patch does not fit."""
-    blob = git_blob(path.read_bytes())
-    if blob == patch.base_blob:
-        return "unpatched"
-    if blob == patch.fixed_blob:
-        return "patched"
-    raise HotfixError(
-        f"{path} has blob {blob[:8]}, which is neither the release's file ({patch.base_blob[:8]}) "
-        f"nor the fixed one ({patch.fixed_blob[:8]}): it was modified locally or belongs to "
-        "another release; nothing changed"
-    )
 
 
 def file_state(path: Path, fix: Fix) -> str:
@@ -230,21 +122,6 @@ def file_state(path: Path, fix: Fix) -> str:
         f"({known[UNPATCHED][:8]}) nor {fixed}: it was modified locally or belongs to another "
         "release; nothing changed"
     )
-
-
-def write_atomically(path: Path, text: str, expected_blob: str) -> None:
-    data = text.encode()
-    if git_blob(data) != expected_blob:
-        raise HotfixError(f"{path.name}: result does not match the patch's target; nothing changed")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def resolve(version: str | None, path: Path | None) -> tuple[str, Path, Fix]:
@@ -436,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             action = {"status": status, "revert": revert}[args.command]
             print(action(*resolve(args.version, args.file)))
-    except HotfixError as error:
+    except PatchError as error:
         print(f"hotfix: {error}", file=sys.stderr)
         return 1
     return 0

@@ -8,14 +8,14 @@ from pathlib import Path
 import nox
 
 sys.path.insert(0, str(Path(__file__).parent))
-from hotfix import read_series, version_key  # noqa: E402
+from releases import newest_release, read_manifest  # noqa: E402
 
 nox.needs_version = ">=2024.4.15"
 nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["lint", "matrix"]
 nox.options.error_on_missing_interpreters = True
-# Every release in patches/series, tagged with its minor series: `nox -t 0.17` runs 0.17.x.
-RELEASES = [nox.param(v, tags=[v.rsplit(".", 1)[0]]) for v in read_series()]
+# Every release in patches/manifest, tagged with its minor series: `nox -t 0.17` runs 0.17.x.
+RELEASES = [nox.param(v, tags=[v.rsplit(".", 1)[0]]) for v in read_manifest()]
 
 
 def helper(session: nox.Session, *args: str) -> None:
@@ -32,7 +32,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(tags=["ci"])
 def hotfix(session: nox.Session) -> None:
-    """hotfix.py on a fresh install of 0.13.3: status, apply, verify, revert, refusals."""
+    """hotfix.py's commands and refusals, and the live test's opt-in, on a fresh 0.13.3 install."""
     session.install("openai-agents==0.13.3", "openai==2.26.0", "pytest", "pytest-asyncio")
     session.run(
         "pytest", "selftests/test_hotfix.py", "selftests/test_live_opt_in.py", *session.posargs
@@ -48,7 +48,7 @@ def reported_release(session: nox.Session) -> None:
 @nox.session
 @nox.parametrize("sdk", RELEASES)
 def release(session: nox.Session, sdk: str) -> None:
-    """One release of patches/series (or main), checked as the matrix checks it."""
+    """One release of patches/manifest (or main), checked as the matrix checks it."""
     helper(session, sdk)
 
 
@@ -65,6 +65,12 @@ def tests_patch_check(session: nox.Session) -> None:
 
 
 @nox.session(tags=["ci"])
+def applies_to_check(session: nox.Session) -> None:
+    """Fail if a patch's DEP-3 Applies-To line disagrees with its releases in patches/manifest."""
+    helper(session, "applies-to", "--check")
+
+
+@nox.session(tags=["ci"])
 def matrix_full(session: nox.Session) -> None:
     """Every release from 0.13.0 to the newest, and upstream main where reachable."""
     helper(session, "--full")
@@ -78,7 +84,7 @@ def evidence_check(session: nox.Session) -> None:
 
 @nox.session(tags=["ci"])
 def gates(session: nox.Session) -> None:
-    """Upstream's ruff, mypy and pyright, with its pins and config, on patched 0.13.3 and newest."""
+    """Upstream's ruff, mypy, pyright and truthiness check on patched 0.13.3 and newest trees."""
     helper(session, "gates")
 
 
@@ -91,8 +97,7 @@ def pythons(session: nox.Session) -> None:
 @nox.session(tags=["ci"])
 def pythons_ci(session: nox.Session) -> None:
     """The Python axis on a few releases: #2798's 0.13.2, then 0.13.6, 0.17.6 and the newest."""
-    newest = max((v for v in read_series() if v != "main"), key=version_key)
-    helper(session, "pythons", "0.13.2", "0.13.6", "0.17.6", newest)
+    helper(session, "pythons", "0.13.2", "0.13.6", "0.17.6", newest_release())
 
 
 @nox.session
@@ -123,13 +128,13 @@ def upstream_series(session: nox.Session) -> None:
 
 @nox.session
 def upstream_ci(session: nox.Session) -> None:
-    """Upstream's own checks and full suite, patched and not: -- --upstream PATH."""
-    session.run("python", "matrix/upstream_ci.py", *session.posargs)
+    """Upstream's Makefile steps and suite on a checkout, patched and not: -- --upstream PATH."""
+    helper(session, "upstream-ci")
 
 
 @nox.session(tags=["ci"])
 def selftests(session: nox.Session) -> None:
-    """The matrix's own tests: new releases from a fake local package index, locks, no network."""
+    """The matrix's own tests: a fake local index, locks, upstream-ci's environment; no network."""
     session.install("pytest", "pytest-asyncio")
     session.run(
         "pytest",
@@ -141,9 +146,9 @@ def selftests(session: nox.Session) -> None:
 
 
 @nox.session
-def series(session: nox.Session) -> None:
-    """Rows for releases not yet in patches/series, from the last report; --update writes them."""
-    helper(session, "series")
+def manifest(session: nox.Session) -> None:
+    """Rows for releases not yet in patches/manifest, from the last report; --update writes them."""
+    helper(session, "manifest")
 
 
 @nox.session
@@ -156,3 +161,9 @@ def evidence_table(session: nox.Session) -> None:
 def tests_patch(session: nox.Session) -> None:
     """Regenerate patches/tests.patch, which adds our tests to upstream's tests/."""
     helper(session, "tests-patch")
+
+
+@nox.session
+def applies_to(session: nox.Session) -> None:
+    """Rewrite each patch's DEP-3 Applies-To line from patches/manifest; no other byte changes."""
+    helper(session, "applies-to")

@@ -1,24 +1,32 @@
-"""The command line: `python -m matrix [releases] [--full]`, and the generators and gates."""
+"""The matrix's one command line: `python -m matrix [check] [releases] [--full]`, and a subcommand
+for each generator, gate and axis.
+
+Every argument is checked before anything runs: an unknown subcommand, flag or release name, or
+a count below 1, ends in argparse's usage and exit status 2, with nothing written.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
-import hotfix
+from releases import MODULE, PatchError, newest_release
 
 from . import __doc__ as description
+from .applies_to import applies_to
 from .documents import evidence_table, tests_patch
 from .gates import gates
-from .paths import BUILD, CACHE
+from .manifest import update
+from .paths import BUILD, CACHE, TESTS_PATCH
 from .property import property_command
-from .pythons import pythons_command
+from .pythons import PYTHONS, pythons_command
 from .random_order import random_order
 from .runner import run_matrix, select_releases
-from .series import numbered, update
 from .shell import MatrixError
+from .upstream_ci import upstream_ci
 from .upstream_series import upstream_series
 
 
@@ -28,26 +36,17 @@ def positive(text: str) -> int:
     return int(text)
 
 
-def matrix(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m matrix", description=description)
-    parser.add_argument("releases", nargs="*", help="releases to check (default: quick set)")
-    parser.add_argument("--full", action="store_true", help="every release in patches/series")
-    parser.add_argument("--upstream", type=Path, help="local upstream checkout to use as main")
-    parser.add_argument("--python", default=sys.executable, help="interpreter for the envs")
-    # Three jobs per core: much of a release's time is spent waiting (loopback HTTP, upstream's
-    # retry back-offs, subprocesses). Warm full range on 2 cores: 306 s with 2 jobs, 250 s with 3,
-    # 222 s with 4, 199 s with 6; its CPU time, about 380 s, puts the floor near 190 s.
-    parser.add_argument("--jobs", type=positive, default=3 * (os.cpu_count() or 1))
-    parser.add_argument("--keep", action="store_true", help="keep each release's work dir")
-    parser.add_argument(
-        "--report-dir", type=Path, default=BUILD, help="where the report goes (default: build)"
-    )
-    args = parser.parse_args(argv)
-    if args.upstream is not None and not (args.upstream / "src" / hotfix.MODULE).is_file():
-        raise MatrixError(f"{args.upstream} is not an upstream checkout (no src/{hotfix.MODULE})")
-    releases = select_releases(args.releases, full=args.full)
+def release(text: str) -> str:
+    if text != "main" and not re.fullmatch(r"\d+(\.\d+)+", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is neither a release such as 0.24.0 nor main")
+    return text
+
+
+def check(args: argparse.Namespace) -> int:
+    if args.upstream is not None and not (args.upstream / "src" / MODULE).is_file():
+        raise MatrixError(f"{args.upstream} is not an upstream checkout (no src/{MODULE})")
     return run_matrix(
-        releases,
+        select_releases(args.releases, full=args.full),
         jobs=args.jobs,
         python=args.python,
         upstream=args.upstream,
@@ -56,36 +55,131 @@ def matrix(argv: list[str]) -> int:
     )
 
 
-def flag(argv: list[str], name: str, help: str) -> bool:
-    """The one flag a generator takes; anything else ends in usage, before anything is written."""
-    parser = argparse.ArgumentParser(prog=f"python -m matrix {argv[0]}")
-    parser.add_argument(name, action="store_true", help=help)
-    return bool(getattr(parser.parse_args(argv[1:]), name.removeprefix("--")))
+def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The command line, and its subcommands' parsers by name."""
+    top = argparse.ArgumentParser(
+        prog="python -m matrix",
+        description=description,
+        epilog="Without a subcommand, `check` runs: `python -m matrix 0.13.3 --full` is "
+        "`python -m matrix check 0.13.3 --full`.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, run, summary: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=summary, description=summary, allow_abbrev=False)
+        sub.set_defaults(run=run)
+        return sub
+
+    def interpreter(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--python", default=sys.executable, help="interpreter for the envs")
+
+    sub = command("check", check, "the matrix: releases unpatched and patched, with a report")
+    sub.add_argument("releases", nargs="*", type=release, help="default: one per file revision")
+    sub.add_argument("--full", action="store_true", help="every release in patches/manifest")
+    sub.add_argument("--upstream", type=Path, help="local upstream checkout to use as main")
+    interpreter(sub)
+    # Three jobs per core: much of a release's time is spent waiting (loopback HTTP, upstream's
+    # retry back-offs, subprocesses). Warm full range on 2 cores: 306 s with 2 jobs, 250 s with 3,
+    # 222 s with 4, 199 s with 6; its CPU time, about 380 s, puts the floor near 190 s.
+    sub.add_argument("--jobs", type=positive, default=3 * (os.cpu_count() or 1))
+    sub.add_argument("--keep", action="store_true", help="keep each release's work dir")
+    sub.add_argument("--report-dir", type=Path, default=BUILD, help="default: build")
+
+    compare = "compare, write nothing; exit 1 if it differs"
+    sub = command(
+        "evidence-table",
+        lambda a: evidence_table(check=a.check),
+        "docs/evidence.md's release table, from build/matrix-report.json",
+    )
+    sub.add_argument("--check", action="store_true", help=compare)
+    sub = command(
+        "tests-patch",
+        lambda a: tests_patch(check=a.check),
+        "patches/tests.patch, which adds tests/ to upstream's tests/",
+    )
+    sub.add_argument("--check", action="store_true", help=compare)
+    sub = command(
+        "applies-to",
+        lambda a: applies_to(check=a.check),
+        "each patch's DEP-3 Applies-To line, from patches/manifest",
+    )
+    sub.add_argument("--check", action="store_true", help=compare)
+    sub = command(
+        "manifest",
+        lambda a: update(write=a.update),
+        "rows for releases not yet in patches/manifest, from build/matrix-report.json",
+    )
+    sub.add_argument("--update", action="store_true", help="write them to patches/manifest")
+
+    sub = command(
+        "gates",
+        lambda a: gates(a.releases or ["0.13.3", newest_release()], sys.executable),
+        "upstream's ruff, mypy, pyright and optional-truthiness check on the patched trees",
+    )
+    sub.add_argument("releases", nargs="*", type=release, help="default: 0.13.3 and the newest")
+    sub = command(
+        "upstream-series",
+        lambda a: upstream_series(a.python),
+        "git am of the upstream series on the newest sdist, and its tests",
+    )
+    interpreter(sub)
+    sub = command(
+        "upstream-ci",
+        upstream_ci,
+        "upstream's own Makefile steps and full suite on a checkout, patched and not",
+    )
+    sub.add_argument("--upstream", required=True, help="an upstream checkout or sdist tree")
+    sub.add_argument(
+        "--patch",
+        action="append",
+        help="a patch to apply; repeat for a series, in order (default: the fix for the tree)",
+    )
+    sub.add_argument("--tests-patch", default=str(TESTS_PATCH))
+    sub.add_argument("--skip-unpatched", action="store_true", help="run the patched tree only")
+    sub.add_argument(
+        "--python", default=f"{sys.version_info[0]}.{sys.version_info[1]}", help="the tree's Python"
+    )
+    sub.add_argument("--workers", type=positive, default=2, help="xdist workers (default: 2)")
+    sub.add_argument("--keep", action="store_true", help="keep the scratch tree")
+    sub.add_argument("--out", default=str(BUILD), help="for the report and logs (build/)")
+
+    sub = command("pythons", pythons_command, "releases on every CPython 3.10+ here, a column each")
+    sub.add_argument(
+        "releases", nargs="*", type=release, help="default: #2798's and one per file revision"
+    )
+    sub.add_argument("--pythons", default=",".join(PYTHONS), help="X.Y,X.Y,...")
+    sub.add_argument("--jobs", type=positive, default=3 * (os.cpu_count() or 1))
+    sub = command(
+        "property",
+        property_command,
+        "the resume property (property/run.py) on releases' environments; property/run.py's "
+        "options follow: --unpatched, --patch FILE, --examples N, --fresh [--seed N], --without",
+    )
+    sub.add_argument("releases", nargs="*", type=release, help="releases to check")
+    sub.add_argument("--ci", action="store_true", help="the newest release of each file revision")
+    interpreter(sub)
+    sub = command("random-order", random_order, "our tests, patched, in random order, N seeds")
+    sub.add_argument("releases", nargs="+", type=release, help="releases to check")
+    sub.add_argument("--runs", type=positive, default=50, help="pytest runs per release (50)")
+    interpreter(sub)
+    return top, commands.choices
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    CACHE.mkdir(parents=True, exist_ok=True)
+    top, commands = parser()
+    if not argv or (argv[0] not in commands and argv[0] not in ("-h", "--help")):
+        argv = ["check", *argv]
+    args, passed_on = top.parse_known_args(argv)
+    if args.command != "property" and passed_on:
+        commands[args.command].error(f"unrecognized arguments: {' '.join(passed_on)}")
+    args.passed_on = passed_on
     try:
-        if argv[:1] == ["tests-patch"]:
-            return tests_patch(check=flag(argv, "--check", "compare, do not write"))
-        if argv[:1] == ["evidence-table"]:
-            return evidence_table(check=flag(argv, "--check", "compare, do not write"))
-        if argv[:1] == ["series"]:
-            return update(write=flag(argv, "--update", "write the rows to patches/series"))
-        if argv[:1] == ["property"]:
-            return property_command(argv[1:])
-        if argv[:1] == ["pythons"]:
-            return pythons_command(argv[1:])
-        if argv[:1] == ["random-order"]:
-            return random_order(argv[1:])
-        if argv[:1] == ["upstream-series"]:
-            return upstream_series(argv[1:])
-        if argv[:1] == ["gates"]:
-            newest = numbered(hotfix.read_series())[-1]
-            return gates(argv[1:] or ["0.13.3", newest], sys.executable)
-        return matrix(argv)
-    except (MatrixError, hotfix.HotfixError) as error:
+        CACHE.mkdir(parents=True, exist_ok=True)
+        return args.run(args)
+    except (MatrixError, PatchError) as error:
         print(f"matrix: {error}", file=sys.stderr)
         return 2
 

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import hotfix
+from releases import read_manifest, write_atomically
 
 from .groups import PUBLIC_API_GROUPS
 from .paths import BUILD, EVIDENCE, ROOT, TESTS, TESTS_PATCH
@@ -22,12 +22,12 @@ PUBLIC_NAMES = {"runner": "report's batch", "live": "report's live run"}
 
 def affected_versions_table(report: dict) -> str:
     """Group consecutive releases with the same measured outcome into one row."""
-    series = hotfix.read_series()
-    # Releases not in patches/series yet join the table once `nox -s series -- --update` has
+    manifest = read_manifest()
+    # Releases not in patches/manifest yet join the table once `nox -s manifest -- --update` has
     # written their rows.
-    rows = [r for r in report["rows"] if r["release"] != "main" and r.get("in_series", True)]
+    rows = [r for r in report["rows"] if r["release"] != "main" and r.get("in_manifest", True)]
     measured = {r["release"] for r in rows}
-    missing = [v for v in series if v != "main" and v not in measured]
+    missing = [v for v in manifest if v != "main" and v not in measured]
     if missing:
         raise MatrixError(f"the report lacks {', '.join(missing)}: run `nox -s matrix_full` first")
     if any(not r["ok"] for r in rows):
@@ -99,7 +99,7 @@ def evidence_table(*, check: bool) -> int:
             return 1
         print("docs/evidence.md's affected-versions table matches the measured matrix")
         return 0
-    EVIDENCE.write_text(updated)
+    write_atomically(EVIDENCE, updated)
     print("docs/evidence.md's affected-versions table regenerated")
     return 0
 
@@ -163,6 +163,6 @@ def tests_patch(*, check: bool) -> int:
             return 1
         print("patches/tests.patch adds exactly the files in tests/")
         return 0
-    TESTS_PATCH.write_text(text)
+    write_atomically(TESTS_PATCH, text)
     print("patches/tests.patch regenerated")
     return 0

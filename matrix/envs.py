@@ -15,10 +15,10 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import hotfix
+from releases import MODULE, PATCHES, git_blob, read_manifest, read_patch, write_atomically
 
 from .paths import CACHE
-from .shell import MatrixError, run, say, write_whole
+from .shell import MatrixError, run, say
 
 TEST_TOOLS = ("pytest", "pytest-asyncio", "pytest-mock", "inline-snapshot", "httpx")
 
@@ -73,7 +73,7 @@ def pins(release: str, source: Path, cutoff: str | None, python: str) -> Path:
         if cutoff:
             command += ["--exclude-newer", cutoff]
         compiled = run(command).stdout
-    write_whole(target, compiled)
+    write_atomically(target, compiled)
     return target
 
 
@@ -96,14 +96,11 @@ def make_env(
     # The real interpreter, so that nox's per-session virtualenvs share the same environments.
     base = os.path.realpath(shutil.which(python) or python)
     stamp = f"{base}\n{package.resolve()}\n{requirements.read_text()}"
-    modules = list(where.glob(f"lib/python*/site-packages/{hotfix.MODULE}"))
+    modules = list(where.glob(f"lib/python*/site-packages/{MODULE}"))
     stamp_file = where / "stamp"
-    if patch and modules and stamp_file.is_file() and stamp_file.read_text() == stamp:
-        try:
-            if hotfix.inspect(modules[0], hotfix.read_patch(patch)) == "unpatched":
-                return interpreter
-        except hotfix.HotfixError:
-            pass
+    reusable = patch and modules and stamp_file.is_file() and stamp_file.read_text() == stamp
+    if reusable and git_blob(modules[0].read_bytes()) == read_patch(patch).base_blob:
+        return interpreter
     shutil.rmtree(where, ignore_errors=True)
     run(["uv", "venv", "--quiet", "--python", python, where])
     run(["uv", "pip", "sync", "--quiet", "--python", interpreter, requirements])
@@ -118,10 +115,10 @@ def held_env(release: str, python: str) -> Iterator[tuple[Path, Path, Path]]:
     directory, both removed afterwards. The environment is the matrix's, unpatched."""
     from .trees import release_source
 
-    series = hotfix.read_series()
-    if release == "main" or release not in series:
-        raise MatrixError(f"{release}: not a release in patches/series")
-    patch = hotfix.PATCHES / series[release].patch
+    manifest = read_manifest()
+    if release == "main" or release not in manifest:
+        raise MatrixError(f"{release}: not a release in patches/manifest")
+    patch = PATCHES / manifest[release].patch
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"held-{release}-", dir=CACHE) as scratch:
         source = release_source(release, Path(scratch), None)

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import hotfix
+from releases import MODULE, PATCHES, newest_release, release_for
 
 from .envs import make_env, pins
 from .paths import CACHE, ROOT, TESTS
@@ -30,13 +30,12 @@ def gates(releases: list[str], python: str) -> int:
             tree = source.tree
             # The file as `hotfix.py apply` leaves it: the fix, then its companion where the
             # release has one.
-            chosen = hotfix.release_for(release)
+            chosen = release_for(release)
             patches = [chosen.patch, *([chosen.companion] if chosen.companion else [])]
-            run(["git", "apply", *(hotfix.PATCHES / name for name in patches)], cwd=tree)
+            run(["git", "apply", *(PATCHES / name for name in patches)], cwd=tree)
             # Our upstream tests use the newest release's API (agents.testing), so they are
             # checked on the newest tree only.
-            newest = max((v for v in hotfix.read_series() if v != "main"), key=hotfix.version_key)
-            ours_files = sorted(TESTS.rglob("*.py")) if release == newest else []
+            ours_files = sorted(TESTS.rglob("*.py")) if release == newest_release() else []
             for ours in ours_files:
                 target = tree / ours.relative_to(ROOT)
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +46,7 @@ def gates(releases: list[str], python: str) -> int:
             tools = [line for line in dev if line.split("==")[0] in GATE_TOOLS]
             interpreter = make_env(work / "env", requirements, source.package, python)
             run(["uv", "pip", "install", "--quiet", "--python", interpreter, *tools])
-            files = ["src/" + hotfix.MODULE] + [str(p.relative_to(ROOT)) for p in ours_files]
+            files = ["src/" + MODULE] + [str(p.relative_to(ROOT)) for p in ours_files]
             bin_dir = interpreter.parent
             checks = [
                 [bin_dir / "ruff", "check", *files],

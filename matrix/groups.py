@@ -3,8 +3,8 @@
 A group is one file in tests/, except the producers file, where each producer (the test's first
 parameter) is a group of its own, `api:<producer>`: the report then says through which producer a
 release fails at the public API. Likewise each resumable state of the states file (its test's
-first parameter) is a group, `state:<state>`. patches/series names, for each release, the groups
-that fail without the patch. Add a group here and in patches/series' header.
+first parameter) is a group, `state:<state>`. patches/manifest names, for each release, the groups
+that fail without the patch. Add a group here and in patches/manifest's header.
 """
 
 from __future__ import annotations

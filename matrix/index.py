@@ -23,10 +23,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import hotfix
+from releases import numbered, write_atomically
 
 from .paths import CACHE
-from .shell import MatrixError, write_whole
+from .shell import MatrixError
 
 PROJECT = "openai-agents"
 PYPI = "https://pypi.org/simple/"
@@ -119,7 +119,7 @@ def index_versions() -> list[str]:
     for name, info in index_files().items():
         if name.endswith(".whl") and not info.get("yanked"):
             versions.add(name.split("-")[1])
-    return sorted(versions, key=hotfix.version_key)
+    return numbered(versions)
 
 
 def download(filename: str) -> Path:
@@ -137,7 +137,7 @@ def download(filename: str) -> Path:
         data = response.read()
     if hashlib.sha256(data).hexdigest() != expected:
         raise MatrixError(f"{filename}: sha256 mismatch")
-    write_whole(target, data)
+    write_atomically(target, data)
     return target
 
 

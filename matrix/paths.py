@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import hotfix
+import releases
 
 ROOT = Path(__file__).resolve().parent.parent
+# The command line the matrix applies and reverts the patches with, as a team would.
+HOTFIX = ROOT / "hotfix.py"
 # What goes upstream: patches/tests.patch adds these files to upstream's tests/.
 TESTS = ROOT / "tests"
 # The package's suite for every release, dropped into each release tree's tests/ by the matrix.
@@ -15,9 +17,9 @@ RELEASE_TESTS = ROOT / "release_tests"
 # The live run for release trees, also dropped into their tests/; opt-in by HITL_LIVE_TESTS=1.
 LEGACY_TESTS = ROOT / "legacy_tests"
 BUILD = ROOT / "build"
-# Release files, unpacked trees, pins and environments, shared by every run on this checkout.
-CACHE = Path(os.environ.get("HOTFIX_CACHE", BUILD / "cache"))
+# Release files, unpacked trees, pins and environments, shared by every run on this checkout, or
+# by several checkouts when HOTFIX_CACHE names one directory for them all.
+CACHE = Path(os.environ.get("HOTFIX_CACHE") or BUILD / "cache")
 # The evidence behind ISSUE.md; its affected-versions table is generated from the full matrix.
 EVIDENCE = ROOT / "docs" / "evidence.md"
-SERIES = hotfix.SERIES
-TESTS_PATCH = hotfix.PATCHES / "tests.patch"
+TESTS_PATCH = releases.PATCHES / "tests.patch"

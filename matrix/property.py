@@ -8,45 +8,49 @@ release of every file revision, patched, with the example count CI can afford.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import subprocess
 import sys
 
-import hotfix
+from releases import newest_release_per_patch
 
 from .envs import held_env
 from .paths import ROOT
-from .series import numbered
-from .shell import say
+from .shell import MatrixError, say
 
 CI_EXAMPLES = "60"
+# The property's driver: it patches the environment it is given, runs Hypothesis and reverts.
+DRIVER = ROOT / "property" / "run.py"
 
 
 def ci_releases() -> list[str]:
     """The newest release of each file revision, that is, of each patch."""
-    series = hotfix.read_series()
-    newest = {series[release].patch: release for release in numbered(series)}
-    return sorted(newest.values(), key=hotfix.version_key)
+    return list(newest_release_per_patch().values())
 
 
-def property_command(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m matrix property",
-        description="RELEASE... [--ci] [--python PY], then property/run.py's options: "
-        "--unpatched, --patch FILE, --examples N, --fresh [--seed N], --without P,Q",
-    )
-    parser.add_argument("releases", nargs="*", help="releases to check")
-    parser.add_argument("--ci", action="store_true", help="one release per file revision")
-    parser.add_argument("--python", default=sys.executable, help="interpreter for the envs")
-    args, options = parser.parse_known_args(argv)
+def check_options(options: list[str]) -> None:
+    """Check property/run.py's options with its own parser, before any environment is held: a
+    wrong one ends in its usage and exit status 2."""
+    spec = importlib.util.spec_from_file_location("property_run", DRIVER)
+    assert spec is not None and spec.loader is not None
+    driver = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(driver)
+    driver.parse(["--python", sys.executable, *options])
+
+
+def property_command(args: argparse.Namespace) -> int:
+    """args: releases, ci, python, and property/run.py's options as passed_on."""
     releases = args.releases or (ci_releases() if args.ci else [])
     if not releases:
-        parser.error("name a release, or use --ci")
+        raise MatrixError("name a release, or use --ci")
+    options = list(args.passed_on)
     if args.ci and "--examples" not in options:
         options += ["--examples", CI_EXAMPLES]
+    check_options(options)
     failed = []
     for release in releases:
         with held_env(release, args.python) as (interpreter, _, _):
-            command = [sys.executable, str(ROOT / "property" / "run.py")]
+            command = [sys.executable, str(DRIVER)]
             done = subprocess.run([*command, "--python", str(interpreter), *options])
         if done.returncode != 0:
             failed.append(release)

@@ -1,7 +1,7 @@
 """Pytest runs in a release's environment, forked from one warm process per release.
 
 This file also runs as a script in the release's environment (the server's side), so it imports
-only the standard library at module level.
+only the standard library at module level, and the matrix's own modules where the matrix calls.
 """
 
 from __future__ import annotations
@@ -84,17 +84,14 @@ def run_pytest(server: PytestServer, report: Path, targets: list[str], select: s
     if returncode not in (0, 1) or not report.exists():
         tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
         return Outcome(set(), set(), f"pytest exited {returncode}: {' / '.join(tail)}")
-    failed, passed = set(), set()
-    for case in ElementTree.parse(report).iter("testcase"):
-        path = case.get("file") or ""
-        module = path.removesuffix(".py").replace("/", ".")
-        classes = (case.get("classname") or "").removeprefix(module).strip(".")
-        node = "::".join(part for part in (path, *classes.split("."), case.get("name")) if part)
-        if case.find("failure") is not None or case.find("error") is not None:
-            failed.add(node)
-        elif case.find("skipped") is None:
-            passed.add(node)
-    return Outcome(failed, passed)
+    # Imported here, on the matrix's side: run as a script, this file has no package around it.
+    from .junit import node_id, outcome
+
+    cases = ElementTree.parse(report).iter("testcase")
+    by_outcome: dict[str, set[str]] = {"failed": set(), "passed": set(), "skipped": set()}
+    for case in cases:
+        by_outcome[outcome(case)].add(node_id(case))
+    return Outcome(by_outcome["failed"], by_outcome["passed"])
 
 
 def serve() -> int:

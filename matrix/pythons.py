@@ -17,14 +17,14 @@ import shutil
 import zipfile
 from pathlib import Path
 
-import hotfix
+from releases import version_key, write_atomically
 
 from .envs import python_version
 from .index import download
 from .paths import BUILD
 from .property import ci_releases
 from .runner import run_matrix
-from .shell import MatrixError, say, write_whole
+from .shell import MatrixError, say
 
 PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
 STALE_INPUT_IDS = ("0.13.0", "0.13.1", "0.13.2")
@@ -56,10 +56,10 @@ def requires_python(release: str) -> str:
 
 def supports(specifier: str, version: str) -> bool:
     """Whether X.Y meets a Requires-Python made of >=, >, <, <=, == and != clauses."""
-    have = hotfix.version_key(version)
+    have = version_key(version)
     for clause in filter(None, (part.strip() for part in specifier.split(","))):
         operator, wanted = re.match(r"(>=|<=|==|!=|>|<)\s*([\d.]+)", clause).groups()
-        want = hotfix.version_key(wanted)[: len(have)]
+        want = version_key(wanted)[: len(have)]
         if not {
             ">=": have >= want,
             ">": have > want,
@@ -72,13 +72,9 @@ def supports(specifier: str, version: str) -> bool:
     return True
 
 
-def pythons_command(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m matrix pythons")
-    parser.add_argument("releases", nargs="*", help="releases (default: see module docstring)")
-    parser.add_argument("--pythons", default=",".join(PYTHONS), help="X.Y,X.Y,...")
-    parser.add_argument("--jobs", type=int, default=3 * (os.cpu_count() or 1))
-    args = parser.parse_args(argv)
-    releases = args.releases or sorted({*STALE_INPUT_IDS, *ci_releases()}, key=hotfix.version_key)
+def pythons_command(args: argparse.Namespace) -> int:
+    """args: releases (default: see the module's docstring), pythons (X.Y,X.Y,...), jobs."""
+    releases = args.releases or sorted({*STALE_INPUT_IDS, *ci_releases()}, key=version_key)
     columns: dict[str, dict[str, str]] = {}
     failed = False
     for version in args.pythons.split(","):
@@ -111,6 +107,6 @@ def pythons_command(argv: list[str]) -> int:
     for release in releases:
         lines.append(f"| {release} | " + " | ".join(c[release] for c in columns.values()) + " |")
     table = "\n".join(lines) + "\n"
-    write_whole(BUILD / "pythons-report.md", "# Releases by interpreter\n\n" + table)
+    write_atomically(BUILD / "pythons-report.md", "# Releases by interpreter\n\n" + table)
     say("\n" + table)
     return 1 if failed else 0

@@ -10,26 +10,20 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
-
-import hotfix
 
 from .envs import held_env, overlay
 from .groups import our_test_files
+from .paths import HOTFIX
 from .pytest_server import PYTEST_FLAGS
-from .shell import MatrixError, run, say
+from .shell import run, say
 from .trees import prepare_tree
 
 RANDOMLY = "pytest-randomly==3.16.0"
 
 
-def random_order(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m matrix random-order")
-    parser.add_argument("releases", nargs="+", help="releases to check")
-    parser.add_argument("--runs", type=int, default=50, help="pytest runs per release (50)")
-    parser.add_argument("--python", default=sys.executable, help="interpreter for the envs")
-    args = parser.parse_args(argv)
+def random_order(args: argparse.Namespace) -> int:
+    """args: releases, runs (pytest runs per release), python (the environments' interpreter)."""
     failed = [r for r in args.releases if not check(r, runs=args.runs, python=args.python)]
     return 1 if failed else 0
 
@@ -42,7 +36,7 @@ def check(release: str, *, runs: int, python: str) -> bool:
             "PYTHONPATH": str(overlay(RANDOMLY, python)),
             "OPENAI_API_KEY": "fake-for-tests",
         }
-        hotfix_cli = [interpreter, hotfix.__file__, "--version", release]
+        hotfix_cli = [interpreter, HOTFIX, "--version", release]
         pytest = [interpreter, "-m", "pytest", *PYTEST_FLAGS, "--tb=line", "-rf", "-p", "randomly"]
         run([*hotfix_cli, "apply"])
         try:
@@ -75,10 +69,3 @@ def failed_tests(output: str) -> str:
     failed = [line for line in output.splitlines() if line.startswith(("FAILED", "ERROR"))]
     lines = [line for line in output.strip().splitlines() if line.strip()]
     return "; ".join(failed) or (lines[-1] if lines else "no output")
-
-
-if __name__ == "__main__":
-    try:
-        sys.exit(random_order(sys.argv[1:]))
-    except (MatrixError, hotfix.HotfixError) as error:
-        sys.exit(f"matrix: {error}")

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import hotfix
+from releases import MODULE, PATCHES, PatchError, git_blob, read_manifest, read_patch
 
 from .envs import env_dir, make_env, pinned, pins, release_lock
 from .groups import (
@@ -22,9 +22,9 @@ from .groups import (
     our_test_files,
     upstream_test_files,
 )
-from .paths import CACHE, TESTS_PATCH
+from .manifest import failing_without_patches, patch_for
+from .paths import CACHE, HOTFIX, TESTS_PATCH
 from .pytest_server import PytestServer, run_pytest
-from .series import patch_for
 from .shell import MatrixError, run
 from .standin import StandIn
 from .trees import IDENTITY, check_git_apply, module_repo, prepare_tree, release_source
@@ -68,7 +68,7 @@ class Row:
     skipped: str = ""
     problems: list[str] = field(default_factory=list)
     steps: dict[str, float] = field(default_factory=dict)
-    in_series: bool = True
+    in_manifest: bool = True
 
 
 @contextlib.contextmanager
@@ -86,14 +86,15 @@ def check_release(
     """Install one release and check the patch on it; problems are collected in the row."""
     started = time.monotonic()
     row = Row(release)
-    series = hotfix.read_series()
-    row.in_series = release in series
-    # The release hotfix.py picks the patch by; for a release not in the series yet, a release
+    manifest = read_manifest()
+    row.in_manifest = release in manifest
+    # The release hotfix.py picks the patch by; for a release not in the manifest yet, a release
     # with the same file revision.
     known_as = release
-    if row.in_series:
-        row.patch = series[release].patch
-        row.expected_unpatched = [g for g in ALL_GROUPS if g in series[release].unpatched_failures]
+    if row.in_manifest:
+        row.patch = manifest[release].patch
+        failing = failing_without_patches()[release]
+        row.expected_unpatched = [g for g in ALL_GROUPS if g in failing]
     work = Path(tempfile.mkdtemp(prefix=f"matrix-{release}-", dir=CACHE))
     try:
         with timed(row, "fetch"):
@@ -101,11 +102,11 @@ def check_release(
         if isinstance(source, str):
             row.skipped, row.ok = source, True
             return row
-        if not row.in_series:
+        if not row.in_manifest:
             row.patch, known_as = patch_for(release, source.tree, work, proposals)
-        row.companion = series[known_as].companion or ""
-        patch = hotfix.read_patch(hotfix.PATCHES / row.patch)
-        row.revision = hotfix.git_blob((source.tree / "src" / hotfix.MODULE).read_bytes())[:8]
+        row.companion = manifest[known_as].companion or ""
+        patch = read_patch(PATCHES / row.patch)
+        row.revision = git_blob((source.tree / "src" / MODULE).read_bytes())[:8]
         if row.revision != patch.base_blob[:8]:
             raise MatrixError(
                 f"{release}'s oai_conversation.py is revision {row.revision}, but "
@@ -119,18 +120,16 @@ def check_release(
             with timed(row, "install"):
                 requirements = pins(release, source.tree, source.cutoff, python)
                 interpreter = make_env(
-                    where, requirements, source.package, python, hotfix.PATCHES / row.patch
+                    where, requirements, source.package, python, PATCHES / row.patch
                 )
             row.openai = pinned(requirements, "openai")
             row.pydantic = pinned(requirements, "pydantic")
             tree = prepare_tree(source.tree, work)
             with timed(row, "git"):
-                row.apply_check = check_git_apply(
-                    source.tree, hotfix.PATCHES / row.patch, TESTS_PATCH
-                )
+                row.apply_check = check_git_apply(source.tree, PATCHES / row.patch, TESTS_PATCH)
                 if row.companion:
                     row.apply_check += "; " + check_companion_am(
-                        source.tree, hotfix.PATCHES / row.patch, hotfix.PATCHES / row.companion
+                        source.tree, PATCHES / row.patch, PATCHES / row.companion
                     )
             with StandIn(interpreter, tree) as standin:
                 # The live test opts in and talks to the loopback stand-in, never to the API.
@@ -146,7 +145,7 @@ def check_release(
                 with PytestServer(interpreter, tree, env) as server:
                     check_tests(row, interpreter, known_as, tree, server, work)
         row.ok = not row.problems
-    except (MatrixError, hotfix.HotfixError) as error:
+    except (MatrixError, PatchError) as error:
         row.problems.append(str(error))
     finally:
         row.seconds = round(time.monotonic() - started, 1)
@@ -159,7 +158,7 @@ def check_companion_am(tree: Path, patch: Path, companion: Path) -> str:
     """`git am` of the patch, then its companion, on a repository holding the release's file."""
     with tempfile.TemporaryDirectory() as scratch:
         repo = Path(scratch)
-        module_repo(repo, tree / "src" / hotfix.MODULE)
+        module_repo(repo, tree / "src" / MODULE)
         run(["git", *IDENTITY, "am", "--quiet", patch, companion], cwd=repo)
     return "companion ok"
 
@@ -173,18 +172,18 @@ def check_tests(
     """
     ours = our_test_files()
     upstream_files = upstream_test_files(tree)
-    cli = [interpreter, hotfix.__file__, "--version", known_as]
+    cli = [interpreter, HOTFIX, "--version", known_as]
     with timed(row, "unpatched"):
         unpatched = run_pytest(server, work / "unpatched.xml", ours, "")
     row.unpatched, partial = failing_groups(unpatched.failed, unpatched.passed)
-    if not row.in_series:
-        # Nothing to compare with: the measurement is what `series --update` writes.
+    if not row.in_manifest:
+        # Nothing to compare with: the measurement is what `manifest --update` writes.
         row.expected_unpatched = list(row.unpatched)
     if unpatched.errors:
         row.problems.append(f"unpatched: {unpatched.errors}")
     elif row.unpatched != row.expected_unpatched:
         row.problems.append(
-            f"unpatched failures {row.unpatched or ['none']} differ from patches/series "
+            f"unpatched failures {row.unpatched or ['none']} differ from patches/manifest "
             f"{row.expected_unpatched or ['none']}"
         )
     row.problems += [f"unpatched: only {note}" for note in partial]

@@ -6,10 +6,11 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+from releases import write_atomically
+
+from .manifest import NOT_IN_MANIFEST
 from .paths import BUILD
 from .release import Row
-from .series import NOT_IN_SERIES
-from .shell import write_whole
 
 COLUMNS = (
     "release",
@@ -26,13 +27,13 @@ COLUMNS = (
 
 
 def row_cells(row: Row) -> list[str]:
-    release = row.release if row.in_series else f"{row.release} ({NOT_IN_SERIES})"
+    release = row.release if row.in_manifest else f"{row.release} ({NOT_IN_MANIFEST})"
     patch = f"{row.patch} + companion" if row.companion else row.patch
     if row.skipped:
         return [release, "", patch, "", "", f"skipped: {row.skipped}", "", "", "", ""]
     unpatched = ", ".join(row.unpatched) or "none"
     if row.unpatched != row.expected_unpatched:
-        unpatched += f" (series: {', '.join(row.expected_unpatched) or 'none'})"
+        unpatched += f" (manifest: {', '.join(row.expected_unpatched) or 'none'})"
     return [
         release,
         row.revision,
@@ -73,5 +74,5 @@ def write_report(rows: list[Row], wall: float, where: Path = BUILD) -> None:
         )
     if problems:
         text += "\n## Problems\n\n" + "\n".join(problems) + "\n"
-    write_whole(where / "matrix-report.json", json.dumps(payload, indent=2) + "\n")
-    write_whole(where / "matrix-report.md", text)
+    write_atomically(where / "matrix-report.json", json.dumps(payload, indent=2) + "\n")
+    write_atomically(where / "matrix-report.md", text)

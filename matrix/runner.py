@@ -6,38 +6,38 @@ import concurrent.futures
 import time
 from pathlib import Path
 
-import hotfix
+from releases import numbered, read_manifest, release_for, version_key
 
 from .index import index_versions
+from .manifest import NOT_IN_MANIFEST, new_releases
 from .paths import ROOT
 from .release import Row, check_release
 from .report import markdown, write_report
-from .series import NOT_IN_SERIES, new_releases, numbered
 from .shell import say
 
 
 def select_releases(requested: list[str], *, full: bool) -> list[str]:
     """Return the releases to check: requested ones, the full range, or the quick default.
 
-    Releases on the index that patches/series does not list yet are checked in both the full
+    Releases on the index that patches/manifest does not list yet are checked in both the full
     range and the quick default, and may be requested by name.
     """
-    series = hotfix.read_series()
-    versions = numbered(series)
+    manifest = read_manifest()
+    versions = numbered(manifest)
     if requested:
-        unknown = [v for v in requested if v not in series]
+        unknown = [v for v in requested if v not in manifest]
         on_index = set(index_versions()) if unknown else set()
         for version in unknown:
             if version not in on_index:
-                hotfix.release_for(version, series)
+                release_for(version, manifest)
         return requested
     new = new_releases()
     if full:
-        return [*sorted([*versions, *new], key=hotfix.version_key), "main"]
+        return [*sorted([*versions, *new], key=version_key), "main"]
     quick: dict[str, str] = {}
     for version in versions:
-        quick.setdefault(series[version].patch, version)
-    return sorted({*quick.values(), versions[-1], *new}, key=hotfix.version_key) + ["main"]
+        quick.setdefault(manifest[version].patch, version)
+    return sorted({*quick.values(), versions[-1], *new}, key=version_key) + ["main"]
 
 
 def run_matrix(
@@ -67,8 +67,8 @@ def run_matrix(
                     f"patched {row.patched}"
                 )
             )
-            if not row.in_series:
-                detail += f" ({NOT_IN_SERIES}: `nox -s series -- --update` writes its row)"
+            if not row.in_manifest:
+                detail += f" ({NOT_IN_MANIFEST}: `nox -s manifest -- --update` writes its row)"
             say(
                 f"[{done}/{len(releases)}] {row.release:<7} {verdict:<7} "
                 f"{row.seconds:5.1f}s {detail}"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import tempfile
 import threading
 from pathlib import Path
 
@@ -28,17 +26,3 @@ def run(args: list[str | Path], *, cwd: Path | None = None, env: dict | None = N
 def say(message: str) -> None:
     with _print_lock:
         print(message, flush=True)
-
-
-def write_whole(path: Path, data: str | bytes) -> None:
-    """Write a file under a temporary name and rename it, so no reader sees it half written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode() if isinstance(data, str) else data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

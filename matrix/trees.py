@@ -8,7 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import hotfix
+from releases import MODULE
 
 from .index import download, upload_time
 from .paths import CACHE, LEGACY_TESTS, RELEASE_TESTS
@@ -92,7 +92,7 @@ def prepare_tree(upstream_tree: Path, work: Path) -> Path:
 
 def module_repo(repo: Path, module: Path) -> None:
     """A git repository holding one commit: the release's oai_conversation.py at src/agents/."""
-    target = repo / "src" / hotfix.MODULE
+    target = repo / "src" / MODULE
     target.parent.mkdir(parents=True)
     shutil.copy2(module, target)
     run(["git", "init", "--quiet"], cwd=repo)
@@ -105,7 +105,7 @@ def check_git_apply(tree: Path, patch: Path, tests_patch: Path) -> str:
     run(["git", "apply", "--check", patch], cwd=tree)
     with tempfile.TemporaryDirectory() as scratch:
         repo = Path(scratch)
-        module_repo(repo, tree / "src" / hotfix.MODULE)
+        module_repo(repo, tree / "src" / MODULE)
         run(["git", *IDENTITY, "am", "--quiet", patch, tests_patch], cwd=repo)
     return "ok"
 

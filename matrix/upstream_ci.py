@@ -6,30 +6,30 @@ optional-truthiness script, mypy, mypy for win32, pyright, the suite under xdist
 in upstream CI's environment, with the fix and patches/tests.patch applied, then the suite again
 without them. A step or test failing only with the patch fails the run.
 
-Standard library only: `python3 matrix/upstream_ci.py --upstream PATH`, or `main(argv)`.
+Standard library only: `python3 -m matrix upstream-ci --upstream PATH`.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PATCHES = ROOT / "patches"
-BUILD = ROOT / "build"
-MODULE = "src/agents/run_internal/oai_conversation.py"
+import releases
+
+from .junit import node_id, outcome
+from .shell import MatrixError
+
+MODULE = "src/" + releases.MODULE
 # What upstream's tests workflow sets for every test job (GitHub Actions also sets CI).
 CI_ENV = {"OPENAI_API_KEY": "fake-for-tests", "UV_FROZEN": "1", "CI": "true"}
 # Names and prefixes of variables that point uv or Python at another environment, project or
@@ -64,10 +64,6 @@ STEPS = (
 SUITE = ("tests-parallel", "tests-serial")
 OUTCOMES = ("passed", "failed", "skipped")
 SCRIPT_PATH = re.compile(r"(?:^|\s)(\.(?:github|agents)/\S+\.(?:py|sh))")
-
-
-class UpstreamCIError(Exception):
-    """The tree cannot be checked at all (no fitting patch, a patch that does not apply)."""
 
 
 @dataclass
@@ -112,18 +108,12 @@ def say(message: str) -> None:
     print(f"[upstream-ci] {message}", flush=True)
 
 
-def git_blob(path: Path) -> str:
-    data = path.read_bytes()
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
 def patch_for(tree: Path) -> Path:
     """The patch whose base blob is the tree's oai_conversation.py."""
-    blob = git_blob(tree / MODULE)
-    for patch in sorted(PATCHES.glob("oai_conversation-*.patch")):
-        if re.search(rf"^index {blob}\.\.", patch.read_text(), re.MULTILINE):
-            return patch
-    raise UpstreamCIError(f"no patch in patches/ fits {MODULE} at blob {blob[:8]}")
+    blob = releases.git_blob((tree / MODULE).read_bytes())
+    if blob not in (fixes := releases.patches_by_blob()):
+        raise MatrixError(f"no patch in patches/ fits {MODULE} at blob {blob[:8]}")
+    return fixes[blob]
 
 
 def environment(python: str, workers: int) -> dict[str, str]:
@@ -218,31 +208,20 @@ def run_step(step: Step, tree: Path, env: dict[str, str], logs: Path, label: str
     return 0 if verdict == "ok" else code or 1
 
 
-def node_id(case: ElementTree.Element) -> str:
-    parts = (case.get("classname") or "").split(".")
-    classes: list[str] = []
-    while parts and parts[-1][:1].isupper():
-        classes.insert(0, parts.pop())
-    path = "/".join(parts) + ".py" if parts else ""
-    return "::".join(p for p in (path, *classes, case.get("name") or "") if p)
-
-
 def read_suite(logs: Path, label: str, ours: set[str]) -> Suite:
     """Each test's outcome from the suite steps' JUnit XML; failures with their first line."""
     suite = Suite(dict.fromkeys(OUTCOMES, 0), dict.fromkeys(OUTCOMES, 0))
     for report in (logs / f"{label}-{step}.xml" for step in SUITE):
         for case in ElementTree.parse(report).iter("testcase") if report.exists() else ():
-            node = node_id(case)
+            node, result = node_id(case), outcome(case)
             problem = next((p for p in case if p.tag in ("failure", "error")), None)
-            outcome = "skipped" if case.find("skipped") is not None else "passed"
             if problem is not None:
-                outcome = "failed"
                 text = problem.get("message") or problem.text or problem.tag
                 first = next((ln.strip() for ln in text.splitlines() if ln.strip()), problem.tag)
                 suite.failed[node] = first[:200]
-            suite.counts[outcome] += 1
+            suite.counts[result] += 1
             if node.split("::")[0] in ours:
-                suite.ours[outcome] += 1
+                suite.ours[result] += 1
     return suite
 
 
@@ -250,13 +229,13 @@ def git(tree: Path, *args: str | Path) -> None:
     # The scratch tree is a repository of its own, so git applies relative to its root.
     result = subprocess.run(["git", *map(str, args)], cwd=tree, capture_output=True, text=True)
     if result.returncode:
-        raise UpstreamCIError(f"git {' '.join(map(str, args))}: {result.stderr.strip()}")
+        raise MatrixError(f"git {' '.join(map(str, args))}: {result.stderr.strip()}")
 
 
 def check(args: argparse.Namespace) -> Report:
     upstream = Path(args.upstream).resolve()
     if not (upstream / MODULE).is_file():
-        raise UpstreamCIError(f"{upstream} is not an upstream tree: it has no {MODULE}")
+        raise MatrixError(f"{upstream} is not an upstream tree: it has no {MODULE}")
     started = time.monotonic()
     report = Report(str(upstream), "sdist or other tree without .git")
     if (upstream / ".git").exists():
@@ -266,7 +245,7 @@ def check(args: argparse.Namespace) -> Report:
     tests_patch = Path(args.tests_patch).resolve()
     for given in (*patches, tests_patch):
         if not given.is_file():
-            raise UpstreamCIError(f"{given} is not a file")
+            raise MatrixError(f"{given} is not a file")
     report.patch = " ".join(p.name for p in patches)
     report.tests_patch = str(tests_patch)
     logs = Path(args.out).resolve() / "upstream-ci"
@@ -282,7 +261,7 @@ def check(args: argparse.Namespace) -> Report:
         sync = make_recipe(tree, "sync", env) or ["uv sync --all-extras --all-packages --group dev"]
         report.steps.append(Step("sync", sync, verdict="ok"))
         if run_step(report.steps[0], tree, env, logs, "patched"):
-            raise UpstreamCIError(f"the tree's lock did not install: {sync}")
+            raise MatrixError(f"the tree's lock did not install: {sync}")
         env["UV_NO_SYNC"] = "1"  # Every later `uv run` uses the environment just installed.
         version = [str(tree / ".venv" / "bin" / "python"), "-V"]
         report.python = subprocess.run(version, capture_output=True, text=True).stdout.strip()
@@ -335,7 +314,7 @@ def rerun(nodes: list[str], tree: Path, env: dict[str, str], logs: Path, label: 
     if not junit.exists():
         return set(nodes)
     cases = list(ElementTree.parse(junit).iter("testcase"))
-    passed = {node_id(c) for c in cases if not any(p.tag in ("failure", "error") for p in c)}
+    passed = {node_id(c) for c in cases if outcome(c) != "failed"}
     say(f"{label}: rerun of {len(nodes)} tests: {len(set(nodes) - passed)} failed")
     return set(nodes) - passed
 
@@ -391,36 +370,12 @@ def counts(suite: Suite, *, ours: bool = False) -> str:
     return f"{sum(numbers.values())}: " + ", ".join(f"{n} {k}" for k, n in numbers.items())
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="upstream_ci", description=__doc__.splitlines()[0])
-    parser.add_argument("--upstream", required=True, help="an upstream checkout or sdist tree")
-    parser.add_argument(
-        "--patch",
-        action="append",
-        help="a patch to apply; repeat for a series, in order (default: the fix for the tree)",
-    )
-    parser.add_argument("--tests-patch", default=str(PATCHES / "tests.patch"))
-    parser.add_argument("--skip-unpatched", action="store_true", help="run the patched tree only")
-    parser.add_argument("--python", default=f"{sys.version_info[0]}.{sys.version_info[1]}")
-    parser.add_argument("--workers", type=int, default=2, help="xdist workers (default: 2)")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch tree")
-    parser.add_argument("--out", default=str(BUILD), help="for the report and logs (build/)")
-    return parser.parse_args(argv)
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    try:
-        report = check(args)
-    except UpstreamCIError as error:
-        print(f"upstream_ci: {error}", file=sys.stderr)
-        return 2
+def upstream_ci(args: argparse.Namespace) -> int:
+    """Check the tree, then write the report as JSON and Markdown and print the Markdown."""
+    report = check(args)
     out = Path(args.out)
-    (out / "upstream-ci-report.json").write_text(json.dumps(asdict(report), indent=2) + "\n")
-    (out / "upstream-ci-report.md").write_text(text := markdown(report))
+    payload = json.dumps(asdict(report), indent=2) + "\n"
+    releases.write_atomically(out / "upstream-ci-report.json", payload)
+    releases.write_atomically(out / "upstream-ci-report.md", text := markdown(report))
     print(text)
     return 0 if report.ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

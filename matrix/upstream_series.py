@@ -8,22 +8,19 @@ upstream's own tests of the files the series changes.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
-import sys
 from pathlib import Path
 
-import hotfix
+from releases import PATCHES, newest_release, release_for
 
 from .envs import held_env
 from .paths import TESTS_PATCH
-from .series import numbered
 from .shell import MatrixError, run, say
 from .trees import IDENTITY
 
-HELPER_REMOVAL = hotfix.PATCHES / "runner-unsent-ids-helper-removal.patch"
+HELPER_REMOVAL = PATCHES / "runner-unsent-ids-helper-removal.patch"
 # Upstream's tests of what the series changes: the tracker, the runner's resume paths, HITL.
 UPSTREAM_TESTS = (
     "tests/test_server_conversation_tracker.py",
@@ -38,7 +35,7 @@ PYTEST_FLAGS = ("-p", "no:cacheprovider", "-q", "--tb=line", "-rA", "--inline-sn
 
 
 def series_patches(release: str) -> list[Path]:
-    return [hotfix.PATCHES / hotfix.release_for(release).patch, HELPER_REMOVAL, TESTS_PATCH]
+    return [PATCHES / release_for(release).patch, HELPER_REMOVAL, TESTS_PATCH]
 
 
 def outcomes(output: str) -> dict[str, str]:
@@ -47,13 +44,10 @@ def outcomes(output: str) -> dict[str, str]:
     return {node: outcome for outcome, node in found}
 
 
-def upstream_series(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m matrix upstream-series")
-    parser.add_argument("--python", default=sys.executable, help="interpreter for the env")
-    args = parser.parse_args(argv)
-    newest = numbered(hotfix.read_series())[-1]
+def upstream_series(python: str) -> int:
+    newest = newest_release()
     ours = re.findall(r"^\+\+\+ b/(\S+)$", TESTS_PATCH.read_text(), re.MULTILINE)
-    with held_env(newest, args.python) as (interpreter, tree, scratch):
+    with held_env(newest, python) as (interpreter, tree, scratch):
         repo = scratch / "series"
         shutil.copytree(tree, repo)
         run(["git", "init", "--quiet"], cwd=repo)

@@ -29,10 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import hotfix  # noqa: E402 - the repository root is put on sys.path just above
+import releases  # noqa: E402 - the repository root is put on sys.path just above
+from matrix.paths import CACHE  # noqa: E402
 
 HYPOTHESIS = "hypothesis==6.155.2"
-CACHE = Path(os.environ.get("HOTFIX_CACHE", ROOT / "build" / "cache"))
 PROBE = """
 import importlib.metadata, importlib.util, json, pathlib, sys
 spec = importlib.util.find_spec("agents")
@@ -99,14 +99,14 @@ def hotfix_cli(python: str, command: str) -> str:
 
 def apply_variant(module: Path, patch_file: Path) -> bytes:
     """Apply a patch that is not in patches/series; return the release's own bytes."""
-    patch = hotfix.read_patch(patch_file)
+    patch = releases.read_patch(patch_file)
     original = module.read_bytes()
-    if hotfix.git_blob(original) != patch.base_blob:
+    if releases.git_blob(original) != patch.base_blob:
         raise DriverError(
             f"{patch_file} does not fit {module} (base blob differs); nothing changed"
         )
-    text = hotfix.apply_hunks(original.decode(), patch)
-    hotfix.write_atomically(module, text, hotfix.git_blob(text.encode()))
+    text = releases.apply_hunks(original.decode(), patch)
+    releases.write_atomically(module, text, releases.git_blob(text.encode()))
     return original
 
 
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         if "unpatched" not in state:
             raise DriverError(f"{state}; revert it first (hotfix.py revert), nothing changed")
         extra = overlay(facts["python"])
-    except (DriverError, hotfix.HotfixError) as error:
+    except (DriverError, releases.PatchError) as error:
         print(f"property: {error}", file=sys.stderr)
         return 2
     report = ROOT / "build" / f"property-{release}.md"
@@ -177,11 +177,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"property: openai-agents {release}: the release's own file, unpatched")
         code = subprocess.run(command, cwd=ROOT, env=env).returncode
-    except (DriverError, hotfix.HotfixError) as error:
+    except (DriverError, releases.PatchError) as error:
         print(f"property: {error}", file=sys.stderr)
     finally:
         if original is not None:
-            hotfix.write_atomically(module, original.decode(), hotfix.git_blob(original))
+            releases.write_atomically(module, original.decode(), releases.git_blob(original))
         elif not args.unpatched and "unpatched" not in hotfix_cli(args.python, "status"):
             hotfix_cli(args.python, "revert")
         print(f"property: {hotfix_cli(args.python, 'status')}")

@@ -40,10 +40,10 @@ from sdk_features import (
     supported_producers,
 )
 
+from matrix.paths import CACHE
 from release_tests.utils.fake_responses_api import FakeResponsesAPI
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = Path(os.environ.get("HOTFIX_CACHE") or ROOT / "build" / "cache")
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "60"))
 FRESH = os.environ.get("PROPERTY_FRESH") == "1"
 RELEASE = sdk_version()

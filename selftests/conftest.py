@@ -1,4 +1,4 @@
-"""The checkout's root on sys.path, so the tests import hotfix.py and the matrix package."""
+"""The checkout's root on sys.path, so the tests import hotfix.py, releases.py and the matrix."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Run by `nox -s hotfix`, which installs openai-agents 0.13.3 with the openai of its time into the
 session's environment; every test leaves that install as it found it. 0.13.3 takes a companion
-patch on top of the fix (patches/series), so each state is checked: unpatched, the fix alone, the
+patch on top of the fix (patches/manifest), so each state is checked: unpatched, the fix alone, the
 fix and its companion.
 """
 
@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 
 import hotfix
+import releases
 
 HOTFIX = Path(hotfix.__file__)
-RELEASE = hotfix.read_series()[importlib.metadata.version("openai-agents")]
+RELEASE = releases.read_manifest()[importlib.metadata.version("openai-agents")]
 FIX = hotfix.read_fix(RELEASE)
 assert FIX.companion is not None, "the hotfix session's release must take a companion patch"
 COMPANION = FIX.companion
@@ -45,7 +46,7 @@ def installed() -> Iterator[Path]:
 
 
 def blob(path: Path) -> str:
-    return hotfix.git_blob(path.read_bytes())
+    return releases.git_blob(path.read_bytes())
 
 
 def test_status_reports_an_unpatched_release_as_affected(installed: Path) -> None:
@@ -198,7 +199,7 @@ def test_a_companion_that_does_not_fit_leaves_the_file_untouched(
     unfit = ((old_start + 1, new_start + 1, lines), *COMPANION.hunks[1:])
     broken = hotfix.Fix(FIX.patch, dataclasses.replace(COMPANION, hunks=unfit))
 
-    with pytest.raises(hotfix.HotfixError, match="does not fit"):
+    with pytest.raises(releases.PatchError, match="does not fit"):
         hotfix.apply(RELEASE.version, copy, broken)
 
     assert copy.read_bytes() == before
@@ -229,7 +230,7 @@ def test_release_without_a_patch_is_refused_with_the_supported_range(installed: 
     result = cli("apply", "--version", "0.12.5")
 
     assert result.returncode == 1
-    assert "0.12.5 is not in patches/series" in result.stderr
+    assert "0.12.5 is not in patches/manifest" in result.stderr
     assert "0.13.0 to" in result.stderr
 
 

@@ -1,4 +1,4 @@
-"""Releases on the index that patches/series does not list yet, from a fake local index.
+"""Releases on the index that patches/manifest does not list yet, from a fake local index.
 
 The fake index holds the newest release and two made-up ones built from it: 0.99.0 with its
 file unchanged (a revision a patch fits) and 0.99.1 with one line added to it (a new revision).
@@ -19,15 +19,15 @@ from pathlib import Path
 import pytest
 from fake_index import rewrap_sdist, rewrap_wheel, serve
 
-import hotfix
-from matrix import index, runner, series
+import releases
+from matrix import index, manifest, runner
 from matrix.groups import ALL_GROUPS
 from matrix.paths import CACHE, ROOT
 
-RELEASES = hotfix.read_series()
-NEWEST = series.numbered(RELEASES)[-1]
-PATCH = RELEASES[NEWEST].patch
-EXPECTED = [g for g in ALL_GROUPS if g in RELEASES[NEWEST].unpatched_failures]
+NEWEST = releases.newest_release()
+PATCH = releases.read_manifest()[NEWEST].patch
+FAILING = manifest.failing_without_patches()[NEWEST]
+EXPECTED = [g for g in ALL_GROUPS if g in FAILING]
 ADDED = b"\n# A line added upstream after the newest patch was made.\n"
 
 
@@ -91,29 +91,29 @@ def test_new_releases_on_the_index_are_found_and_selected(
     index.index_url.cache_clear()
     monkeypatch.setattr(index, "_index", {})
     try:
-        assert series.new_releases() == ["0.99.0", "0.99.1"]
+        assert manifest.new_releases() == ["0.99.0", "0.99.1"]
         full = runner.select_releases([], full=True)
     finally:
         index.index_url.cache_clear()
 
     assert full[-3:] == ["0.99.0", "0.99.1", "main"]
-    assert set(RELEASES) <= set(full)
+    assert set(releases.read_manifest()) <= set(full)
 
 
-def test_a_known_revision_is_checked_with_its_patch_and_marked_not_in_series(
+def test_a_known_revision_is_checked_with_its_patch_and_marked_not_in_the_manifest(
     run: tuple[Path, str],
 ) -> None:
     report, stdout = run
     row = rows(report)["0.99.0"]
 
     assert row["ok"], row["problems"]
-    assert not row["in_series"]
+    assert not row["in_manifest"]
     assert row["patch"] == PATCH
     assert row["unpatched"] == EXPECTED
     assert row["patched"].endswith("passed")
     assert row["apply_check"] == "ok"
-    assert "| 0.99.0 (not yet in series) |" in (report / "matrix-report.md").read_text()
-    assert "not yet in series: `nox -s series -- --update` writes its row" in stdout
+    assert "| 0.99.0 (not yet in the manifest) |" in (report / "matrix-report.md").read_text()
+    assert "not yet in the manifest: `nox -s manifest -- --update` writes its row" in stdout
 
 
 def test_an_unknown_revision_fails_naming_its_blob_and_the_three_way_result(
@@ -122,12 +122,12 @@ def test_an_unknown_revision_fails_naming_its_blob_and_the_three_way_result(
     report, _ = run
     row = rows(report)["0.99.1"]
     with tarfile.open(CACHE / "files" / f"openai_agents-{NEWEST}.tar.gz") as sdist:
-        member = sdist.extractfile(f"openai_agents-{NEWEST}/src/{hotfix.MODULE}")
+        member = sdist.extractfile(f"openai_agents-{NEWEST}/src/{releases.MODULE}")
         assert member is not None
-        blob = hotfix.git_blob(member.read() + ADDED)
+        blob = releases.git_blob(member.read() + ADDED)
 
     assert not row["ok"]
-    assert not row["in_series"]
+    assert not row["in_manifest"]
     [problem] = row["problems"]
     assert f"is a new revision, blob {blob}, which no patch in patches/ fits" in problem
     assert f"`git apply --3way {PATCH}` merges cleanly: a rebased patch can be proposed" in problem
@@ -136,23 +136,23 @@ def test_an_unknown_revision_fails_naming_its_blob_and_the_three_way_result(
     assert f"index {blob}.." in proposal.read_text()
 
 
-def test_series_update_writes_the_measured_row_of_the_release_that_passed(
+def test_manifest_update_writes_the_measured_row_of_the_release_that_passed(
     run: tuple[Path, str], tmp_path: Path
 ) -> None:
     report, _ = run
-    copy = tmp_path / "series"
-    shutil.copy2(hotfix.SERIES, copy)
+    copy = tmp_path / "manifest"
+    shutil.copy2(releases.MANIFEST, copy)
 
-    assert series.update(write=True, report_dir=report, series_path=copy) == 1
+    assert manifest.update(write=True, report_dir=report, manifest_path=copy) == 1
 
-    updated = hotfix.read_series(copy)
+    updated = releases.read_manifest(copy)
     assert updated["0.99.0"].patch == PATCH
     assert updated["0.99.0"].companion is None
-    assert updated["0.99.0"].unpatched_failures == RELEASES[NEWEST].unpatched_failures
+    assert manifest.failing_without_patches(copy)["0.99.0"] == FAILING
     assert "0.99.1" not in updated
     assert list(updated)[-2:] == ["0.99.0", "main"]
-    row = series.series_line("0.99.0", PATCH, "", EXPECTED)
-    assert copy.read_text().replace(row + "\n", "") == hotfix.SERIES.read_text()
+    row = manifest.manifest_line("0.99.0", PATCH, "", EXPECTED)
+    assert copy.read_text().replace(row + "\n", "") == releases.MANIFEST.read_text()
 
 
 def test_an_html_index_on_disk_is_read_like_a_json_one(

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from matrix import upstream_ci
+from matrix.__main__ import main
 
 # What nox 2026.10.20 sets for a session with the uv backend, besides UV_PYTHON.
 NOX = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")
@@ -109,10 +110,10 @@ def test_under_a_nox_session_a_tree_syncs_into_its_own_venv_and_its_steps_run_th
     session = tmp_path / "session"
     point_elsewhere(monkeypatch, session, NOX)
     out = tmp_path / "out"
-    argv = ["--upstream", str(tree), "--skip-unpatched", "--out", str(out)]
+    argv = ["upstream-ci", "--upstream", str(tree), "--skip-unpatched", "--out", str(out)]
     argv += ["--patch", str(tmp_path / "fix.patch"), "--tests-patch", str(tmp_path / "tests.patch")]
 
-    assert upstream_ci.main(argv) == 0
+    assert main(argv) == 0
     report = json.loads((out / "upstream-ci-report.json").read_text())
     assert report["python"].startswith("Python 3.")
     assert not session.exists()
