@@ -24,7 +24,7 @@ from resume_runner import REJECTION, ScriptedResponses, build_agents, run
 from resume_scenario import Call, Scenario, Turn
 
 from agents import RunConfig
-from release_tests.utils.fake_responses_api import FakeResponsesAPI
+from release_tests.utils.fake_responses_api import StrictResponsesAPI, openai_client
 
 HANDOFF_BESIDE_INTERRUPTION = (
     "a handoff in a batch that interrupts never runs on resume "
@@ -35,8 +35,9 @@ HANDOFF_BESIDE_INTERRUPTION = (
 async def _handoff_runs_after_interruption() -> bool:
     turn = Turn((Call("call_1a", "gated", False), Call("call_1b", "handoff")), serialise=False)
     scenario = Scenario("local", False, (turn,))
-    with FakeResponsesAPI(ScriptedResponses(scenario, warm_up=False)) as api:
-        agent = build_agents(api, [], ("plain", "gated", "handoff"))
+    api = StrictResponsesAPI(ScriptedResponses(scenario, warm_up=False))
+    async with openai_client(api) as client:
+        agent = build_agents(client, [], ("plain", "gated", "handoff"))
         run_config = RunConfig(tracing_disabled=True)
         result = await run(agent, "Please do the work.", False, run_config=run_config)
         state = result.to_state()

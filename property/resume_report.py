@@ -9,16 +9,16 @@ from typing import Any
 from resume_runner import FINAL, Outcome
 from resume_scenario import PRODUCERS, Scenario
 
-from release_tests.utils.fake_responses_api import FakeResponsesAPI
+from release_tests.utils.fake_responses_api import StrictResponsesAPI
 
 
-def problems(api: FakeResponsesAPI, scenario: Scenario, outcome: Outcome) -> list[str]:
+def problems(api: StrictResponsesAPI, scenario: Scenario, outcome: Outcome) -> list[str]:
     """Every way the played scenario broke the property; empty when it held."""
     found: list[str] = []
     if outcome.error is not None:
         first_line = (str(outcome.error).splitlines() or [""])[0]
         found.append(f"the run raised {type(outcome.error).__name__}: {first_line}")
-    found += [f"the stand-in refused a request: {message}" for message in api.rejections]
+    found += [f"the double refused a request: {message}" for message in api.rejections]
     if outcome.error is None and outcome.final_output != FINAL:
         found.append(f"the run ended with {outcome.final_output!r}, not the final message")
     calls = [call.call_id for call in scenario.calls()]
@@ -53,7 +53,7 @@ def _summary(item: dict[str, Any]) -> str:
     return f"{kind} {item.get('role', '')}".strip()
 
 
-def refused_requests(api: FakeResponsesAPI) -> list[str]:
+def refused_requests(api: StrictResponsesAPI) -> list[str]:
     """Each refused request: what it continued from, its input items, and the error."""
     refused = [body for body in api.requests if not any(body is ok for ok in api.accepted)]
     lines = []
@@ -69,11 +69,11 @@ def refused_requests(api: FakeResponsesAPI) -> list[str]:
     return lines
 
 
-def failure_text(api: FakeResponsesAPI, scenario: Scenario, found: list[str]) -> str:
+def failure_text(api: StrictResponsesAPI, scenario: Scenario, found: list[str]) -> str:
     refused = refused_requests(api)
     parts = [scenario.render(), "", "broken:", *(f"  - {line}" for line in found)]
     if refused:
-        parts += ["", "refused by the stand-in:", *(f"  {line}" for line in refused)]
+        parts += ["", "refused by the double:", *(f"  {line}" for line in refused)]
     return "\n".join(parts)
 
 

@@ -1,25 +1,29 @@
-"""Play one scenario through ``Runner`` with the real ``openai`` client and the strict stand-in.
+"""Play one scenario through ``Runner`` with the real ``openai`` client and the strict double.
 
-The stand-in plays the model. The outer agents (``triage`` and ``specialist``, which hand off to
-each other and share one set of tools) get the scenario's batches in order, then a final message.
-An agent used as a tool has its own model name, and its inner agent calls its one tool once, with
-a call id derived from the outer call's, then answers with a message.
+The in-process Responses API double plays the model; each scenario gets a fresh one. The outer
+agents (``triage`` and ``specialist``, which hand off to each other and share one set of tools)
+get the scenario's batches in order, then a final message. An agent used as a tool has its own
+model name, and its inner agent calls its one tool once, with a call id derived from the outer
+call's, then answers with a message.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
-from openai import AsyncOpenAI, DefaultAsyncHttpxClient
+from openai import AsyncOpenAI
 from resume_scenario import Call, Scenario
 
 from agents import Agent, OpenAIResponsesModel, RunConfig, Runner, RunState, function_tool
-from release_tests.utils.fake_responses_api import FakeResponsesAPI, Item, message
+from release_tests.utils.fake_responses_api import (
+    Item,
+    StrictResponsesAPI,
+    message,
+    openai_client,
+)
 
 OUTER_MODEL = "gpt-4.1-mini"
 INNER_MODEL = "gpt-4.1-nano"
@@ -61,7 +65,7 @@ class Outcome:
 
 
 class ScriptedResponses:
-    """The stand-in's script: the outer model plays the scenario, inner models answer once."""
+    """The double's script: the outer model plays the scenario, inner models answer once."""
 
     def __init__(self, scenario: Scenario, *, warm_up: bool) -> None:
         self.turns = [list(turn.calls) for turn in scenario.turns]
@@ -107,31 +111,8 @@ class ScriptedResponses:
         return [{"type": "function_call", "call_id": tag, "name": name, "arguments": arguments}]
 
 
-def reset(api: FakeResponsesAPI, script: ScriptedResponses) -> FakeResponsesAPI:
-    """Give a running stand-in a new script and forget every earlier request and conversation.
-
-    Reusing one server saves a shutdown per scenario; no request is in flight between scenarios.
-    """
-    api.script = script
-    api.requests, api.accepted, api.rejections = [], [], []
-    api.contexts, api.conversations = {}, {}
-    return api
-
-
-@functools.lru_cache(maxsize=1)
-def _ssl_context() -> ssl.SSLContext:
-    # Loading the CA bundle for every scenario would dominate its time; loopback HTTP uses none.
-    return ssl.create_default_context()
-
-
-def build_agents(api: FakeResponsesAPI, ran: list[str], producers: tuple[str, ...]) -> Agent[Any]:
-    """The starting agent; its tools record the tag of every call whose body runs."""
-    client = AsyncOpenAI(
-        base_url=api.base_url,
-        api_key="test",
-        max_retries=0,
-        http_client=DefaultAsyncHttpxClient(trust_env=False, verify=_ssl_context()),
-    )
+def build_agents(client: AsyncOpenAI, ran: list[str], producers: tuple[str, ...]) -> Agent[Any]:
+    """The starting agent, on ``client``; its tools record the tag of every call whose body runs."""
     outer = OpenAIResponsesModel(model=OUTER_MODEL, openai_client=client)
     inner = OpenAIResponsesModel(model=INNER_MODEL, openai_client=client)
 
@@ -245,20 +226,26 @@ async def run_cancelling(
     return result, cancelled
 
 
-async def play(api: FakeResponsesAPI, scenario: Scenario, producers: tuple[str, ...]) -> Outcome:
-    """Run the scenario to its end, deciding every interruption as the scenario says."""
+async def play(
+    scenario: Scenario, producers: tuple[str, ...]
+) -> tuple[StrictResponsesAPI, Outcome]:
+    """Run the scenario to its end on a fresh double, deciding every interruption as the scenario
+    says; the double (with every request it saw) and what the run did."""
+    script = ScriptedResponses(scenario, warm_up=scenario.mode == "previous_response_id")
+    api = StrictResponsesAPI(script)
     outcome = Outcome()
-    try:
-        await _play(api, scenario, producers, outcome)
-    except Exception as error:
-        outcome.error = error
-    return outcome
+    async with openai_client(api) as client:
+        try:
+            await _play(client, scenario, producers, outcome)
+        except Exception as error:
+            outcome.error = error
+    return api, outcome
 
 
 async def _play(
-    api: FakeResponsesAPI, scenario: Scenario, producers: tuple[str, ...], outcome: Outcome
+    client: AsyncOpenAI, scenario: Scenario, producers: tuple[str, ...], outcome: Outcome
 ) -> None:
-    agent = build_agents(api, outcome.ran, producers)
+    agent = build_agents(client, outcome.ran, producers)
     settings: dict[str, Any] = {"tracing_disabled": True}
     if "missing" in producers:
         settings["tool_not_found_behavior"] = "return_error_to_model"

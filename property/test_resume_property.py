@@ -2,8 +2,8 @@
 
 Hypothesis draws a conversation (resume_scenario.py) over the producers the installed release
 supports (sdk_features.py), plays it through ``Runner`` with the real ``openai.AsyncOpenAI``
-client against the strict Responses API stand-in (resume_runner.py), and checks that the
-stand-in refused no request, that the final context answers every call exactly once, and that
+client against a fresh strict Responses API double (resume_runner.py), and checks that the
+double refused no request, that the final context answers every call exactly once, and that
 every tool body that should run ran exactly once, gated ones only when approved
 (resume_report.py). A failure is shrunk to a minimal conversation, printed, and saved beside the
 matrix report as build/property-<release>.md.
@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 from known_defects import known_defects
 from resume_report import failure_text, legend, problems, write_report
-from resume_runner import ScriptedResponses, play, reset
+from resume_runner import play
 from resume_scenario import PRODUCERS as ALL_PRODUCERS, Scenario, scenarios
 from sdk_features import (
     missing_producers,
@@ -39,8 +39,6 @@ from sdk_features import (
     supported_modes,
     supported_producers,
 )
-
-from release_tests.utils.fake_responses_api import FakeResponsesAPI
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("HOTFIX_CACHE") or ROOT / "build" / "cache")
@@ -62,8 +60,6 @@ DEFECTS = known_defects()
 
 # What the search tried: scenarios by mode, runner, turns and interruptions, calls by producer.
 SEEN: Counter[str] = Counter()
-# One stand-in serves every scenario of the run; each scenario starts it afresh with reset().
-STAND_IN: list[FakeResponsesAPI] = []
 
 
 class PropertyBroken(AssertionError):
@@ -98,9 +94,7 @@ def check_scenario(scenario: Scenario) -> None:
         ]
     )
     SEEN.update(call.producer for call in scenario.calls())
-    script = ScriptedResponses(scenario, warm_up=scenario.mode == "previous_response_id")
-    api = reset(STAND_IN[0], script)
-    outcome = asyncio.run(play(api, scenario, PRODUCERS))
+    api, outcome = asyncio.run(play(scenario, PRODUCERS))
     found = problems(api, scenario, outcome)
     if found:
         text = failure_text(api, scenario, found)
@@ -117,9 +111,7 @@ def test_resumed_server_managed_runs_answer_every_call_exactly_once() -> None:
         header += "".join(f"  {name}: {reason}\n" for name, reason in DEFECTS.items())
     REPORT.unlink(missing_ok=True)
     try:
-        with FakeResponsesAPI([]) as api:
-            STAND_IN[:] = [api]
-            check_scenario()
+        check_scenario()
     except BaseException as error:
         if isinstance(error, PropertyBroken):
             found = f"the minimal failing scenario Hypothesis found\n\n{error}"
