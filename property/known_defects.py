@@ -21,7 +21,7 @@ import functools
 import os
 
 from resume_runner import REJECTION, ScriptedResponses, build_agents, run
-from resume_scenario import Call, Scenario, Turn
+from resume_scenario import Call, Scenario, Turn, WireIds
 
 from agents import RunConfig
 from release_tests.utils.fake_responses_api import StrictResponsesAPI, openai_client
@@ -35,7 +35,8 @@ HANDOFF_BESIDE_INTERRUPTION = (
 async def _handoff_runs_after_interruption() -> bool:
     turn = Turn((Call("call_1a", "gated", False), Call("call_1b", "handoff")), serialise=False)
     scenario = Scenario("local", False, (turn,))
-    api = StrictResponsesAPI(ScriptedResponses(scenario, warm_up=False))
+    # Play 0: the property's own plays are numbered from 1.
+    api = StrictResponsesAPI(ScriptedResponses(scenario, WireIds(0), warm_up=False))
     async with openai_client(api) as client:
         agent = build_agents(client, [], ("plain", "gated", "handoff"))
         run_config = RunConfig(tracing_disabled=True)

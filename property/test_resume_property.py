@@ -21,6 +21,7 @@ PROPERTY_KNOWN_DEFECTS=1 to turn the workarounds off; PROPERTY_WITHOUT, producer
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 from collections import Counter
@@ -31,7 +32,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from known_defects import known_defects
 from resume_report import failure_text, legend, problems, write_report
 from resume_runner import play
-from resume_scenario import PRODUCERS as ALL_PRODUCERS, Scenario, scenarios
+from resume_scenario import PRODUCERS as ALL_PRODUCERS, Scenario, WireIds, scenarios
 from sdk_features import (
     missing_producers,
     sdk_version,
@@ -60,6 +61,8 @@ DEFECTS = known_defects()
 
 # What the search tried: scenarios by mode, runner, turns and interruptions, calls by producer.
 SEEN: Counter[str] = Counter()
+# Every play's call ids carry its own serial on the wire (WireIds), as a real server's never repeat.
+PLAYS = itertools.count(1)
 
 
 class PropertyBroken(AssertionError):
@@ -94,10 +97,10 @@ def check_scenario(scenario: Scenario) -> None:
         ]
     )
     SEEN.update(call.producer for call in scenario.calls())
-    api, outcome = asyncio.run(play(scenario, PRODUCERS))
+    api, outcome = asyncio.run(play(scenario, PRODUCERS, WireIds(next(PLAYS))))
     found = problems(api, scenario, outcome)
     if found:
-        text = failure_text(api, scenario, found)
+        text = failure_text(api, scenario, outcome, found)
         note(text)
         raise PropertyBroken(text)
 
