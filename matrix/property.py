@@ -2,7 +2,8 @@
 
 It holds the release's cached environment as the matrix does and hands it to property/run.py,
 which patches it (unless --unpatched), runs Hypothesis and reverts. With --ci it runs the newest
-release of every file revision, patched, with the example count CI can afford.
+release of every file revision, patched, under the property's `ci` settings profile
+(property/conftest.py: 60 examples, derandomised), the one every run uses unless --fresh.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from .paths import ROOT
 from .series import numbered
 from .shell import say
 
-CI_EXAMPLES = "60"
-
 
 def ci_releases() -> list[str]:
     """The newest release of each file revision, that is, of each patch."""
@@ -32,7 +31,8 @@ def property_command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m matrix property",
         description="RELEASE... [--ci] [--python PY], then property/run.py's options: "
-        "--unpatched, --patch FILE, --examples N, --fresh [--seed N], --without P,Q",
+        "--unpatched, --patch FILE, --examples N, --fresh [--seed N], --without P,Q, "
+        "--known-defects",
     )
     parser.add_argument("releases", nargs="*", help="releases to check")
     parser.add_argument("--ci", action="store_true", help="one release per file revision")
@@ -41,8 +41,6 @@ def property_command(argv: list[str]) -> int:
     releases = args.releases or (ci_releases() if args.ci else [])
     if not releases:
         parser.error("name a release, or use --ci")
-    if args.ci and "--examples" not in options:
-        options += ["--examples", CI_EXAMPLES]
     failed = []
     for release in releases:
         with held_env(release, args.python) as (interpreter, _, _):

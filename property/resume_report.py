@@ -6,10 +6,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from resume_runner import FINAL, Outcome
-from resume_scenario import PRODUCERS, Scenario, WireIds
-
 from release_tests.utils.fake_responses_api import StrictResponsesAPI
+
+from .resume_runner import FINAL, Outcome
+from .resume_scenario import PRODUCERS, Scenario, WireIds
 
 
 def problems(api: StrictResponsesAPI, scenario: Scenario, outcome: Outcome) -> list[str]:
@@ -21,9 +21,9 @@ def problems(api: StrictResponsesAPI, scenario: Scenario, outcome: Outcome) -> l
     local = outcome.ids.local
     found: list[str] = []
     if outcome.error is not None:
-        first_line = (str(outcome.error).splitlines() or [""])[0]
+        first_line = (local(str(outcome.error)).splitlines() or [""])[0]
         found.append(f"the run raised {type(outcome.error).__name__}: {first_line}")
-    found += [f"the double refused a request: {message}" for message in api.rejections]
+    found += [f"the double refused a request: {local(message)}" for message in api.rejections]
     if outcome.error is None and outcome.final_output != FINAL:
         found.append(f"the run ended with {outcome.final_output!r}, not the final message")
     calls = [call.call_id for call in scenario.calls()]
@@ -68,13 +68,14 @@ def refused_requests(api: StrictResponsesAPI, ids: WireIds) -> list[str]:
     for body, error in zip(refused, api.rejections, strict=False):
         number = next(n for n, request in enumerate(api.requests, 1) if request is body)
         anchor = body.get("previous_response_id") or body.get("conversation") or "nothing"
+        anchor = ids.local(str(anchor))
         items = body.get("input")
         listed = (
             [items] if isinstance(items, str) else [_summary(item, ids) for item in items or []]
         )
         lines.append(
             f"request {number} of {len(api.requests)} (model {body.get('model')}, continues "
-            f"{anchor}): input [{', '.join(map(str, listed))}]\n    -> 400 {error}"
+            f"{anchor}): input [{', '.join(map(str, listed))}]\n    -> 400 {ids.local(error)}"
         )
     return lines
 

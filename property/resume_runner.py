@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openai import AsyncOpenAI
-from resume_scenario import Call, Scenario, WireIds, inner_call_id
 
 from agents import Agent, OpenAIResponsesModel, RunConfig, Runner, RunState, function_tool
 from release_tests.utils.fake_responses_api import (
@@ -24,6 +23,8 @@ from release_tests.utils.fake_responses_api import (
     message,
     openai_client,
 )
+
+from .resume_scenario import Call, Scenario, WireIds, inner_call_id
 
 OUTER_MODEL = "gpt-4.1-mini"
 INNER_MODEL = "gpt-4.1-nano"

@@ -12,6 +12,7 @@ a turn.
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 
@@ -54,8 +55,8 @@ class WireIds:
     keeps agent tools' pending runs process-wide, found again by the call's id and signature, and
     a later play that reused ``call_1a`` could pick up an earlier play's entry. Every id that goes
     out (calls, the tags tools record, an agent tool's input) is ``wire(id)``; every id that comes
-    back (interruptions, stream events, the double's contexts) is read with ``local(id)``, so
-    scenarios and reports keep the short ids.
+    back (interruptions, stream events, the double's contexts, error messages) is read with
+    ``local(text)``, so scenarios and reports keep the short ids.
     """
 
     serial: int
@@ -63,9 +64,9 @@ class WireIds:
     def wire(self, call_id: str) -> str:
         return f"{call_id}_p{self.serial}"
 
-    def local(self, wire_id: str) -> str:
-        """The scenario's id for a wire id of this play; any other id unchanged."""
-        return wire_id.removesuffix(f"_p{self.serial}")
+    def local(self, text: str) -> str:
+        """``text`` with this play's wire ids as the scenario's ids; anything else unchanged."""
+        return re.sub(rf"_p{self.serial}(?!\d)", "", text)
 
 
 @dataclass(frozen=True)
