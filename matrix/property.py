@@ -46,6 +46,8 @@ def property_command(argv: list[str]) -> int:
         with held_env(release, args.python) as (interpreter, _, _):
             command = [sys.executable, str(ROOT / "property" / "run.py")]
             done = subprocess.run([*command, "--python", str(interpreter), *options])
+        if done.returncode == 2:  # run.py's usage error or refusal: the same for every release
+            return 2
         if done.returncode != 0:
             failed.append(release)
     if len(releases) > 1:

@@ -92,9 +92,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if database is not None and settings.default.database is not None:
         derived["database"] = DirectoryBasedExampleDatabase(database)
     if derived:
-        name = settings.get_current_profile_name() + "".join(
-            f"-{key}={value}" for key, value in derived.items()
-        )
+        name = "-".join([settings.get_current_profile_name(), *derived])
         settings.register_profile(name, **derived)
         settings.load_profile(name)
     # The SDK logs every refused request; the report already says what was refused.
@@ -130,7 +128,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.failed and call.excinfo is not None:
         body = failure_body(call.excinfo.value)
     else:
-        profile = settings.get_current_profile_name()
+        profile = item.config.getoption("hypothesis_profile", None) or "default"
         body = f"passed: {settings.default.max_examples} examples, profile {profile}"
         seed = item.config.getoption("hypothesis_seed", None)
         body += f", seed {seed}" if seed is not None else ""

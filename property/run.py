@@ -15,13 +15,16 @@ the settings profile `ci` (or `fresh` with --fresh) of property/conftest.py and 
 adds; the flags map to them:
 
     --examples N        --property-examples N (default: the profile's, 60)
-    --fresh [--seed N]  --hypothesis-profile=fresh --hypothesis-seed=N
-                        --property-db <cache>/property-db
+    --fresh             --hypothesis-profile=fresh --property-db <cache>/property-db
+    --seed N            --hypothesis-seed=N
     --without P,Q       --property-without P,Q
     --known-defects     --property-known-defects
     (always)            --hypothesis-show-statistics --property-report build/property-<release>.md
 
-The exit code is pytest's. Standard library only.
+A fresh run draws a random seed: failures go into the example database and are replayed first
+next time, and Hypothesis prints the seed (and the blob) of a failure. --seed N repeats a run;
+with a seed Hypothesis leaves the database alone. The exit code is pytest's. Standard library
+only.
 """
 
 from __future__ import annotations
@@ -30,7 +33,6 @@ import argparse
 import importlib.util
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -129,7 +131,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     which.add_argument("--patch", type=Path, help="apply this patch instead of the series one")
     parser.add_argument("--examples", type=int, help="scenarios to try (default 60)")
     parser.add_argument("--fresh", action="store_true", help="random seed, saved failures")
-    parser.add_argument("--seed", type=int, help="with --fresh: repeat the run with this seed")
+    parser.add_argument(
+        "--seed", type=int, help="with --fresh: repeat the run of this seed (no database)"
+    )
     parser.add_argument(
         "--without", default="", metavar="P,Q", help="producers to leave out (comma-separated)"
     )
@@ -155,6 +159,8 @@ def pytest_command(args: argparse.Namespace, report: Path) -> list[str]:
     command.append(f"--hypothesis-profile={'fresh' if args.fresh else 'ci'}")
     if args.fresh:
         command.append(f"--property-db={CACHE / 'property-db'}")
+    if args.seed is not None:
+        command.append(f"--hypothesis-seed={args.seed}")
     if args.examples is not None:
         command.append(f"--property-examples={args.examples}")
     if args.without:
@@ -183,10 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     command = pytest_command(args, report)
-    if args.fresh:
-        seed = args.seed if args.seed is not None else random.randrange(2**32)
-        command.append(f"--hypothesis-seed={seed}")
-        print(f"property: fresh exploration with seed {seed} (repeat: --fresh --seed {seed})")
+    if args.seed is not None:
+        print(f"property: fresh exploration repeated with seed {args.seed}, no example database")
+    elif args.fresh:
+        print(f"property: fresh exploration; failures saved in {CACHE / 'property-db'}")
     original: bytes | None = None
     code = 2
     report.unlink(missing_ok=True)
