@@ -54,9 +54,9 @@ class WireIds:
     A real server never reuses a call id across conversations, and the SDK leans on that: it
     keeps agent tools' pending runs process-wide, found again by the call's id and signature, and
     a later play that reused ``call_1a`` could pick up an earlier play's entry. Every id that goes
-    out (calls, the tags tools record, an agent tool's input) is ``wire(id)``; every id that comes
-    back (interruptions, stream events, the double's contexts, error messages) is read with
-    ``local(text)``, so scenarios and reports keep the short ids.
+    out (calls, the tags tools record, an agent tool's input, the conversation id) is
+    ``wire(id)``; every id that comes back (interruptions, stream events, the double's contexts,
+    error messages) is read with ``local(text)``, so scenarios and reports keep the short ids.
     """
 
     serial: int
