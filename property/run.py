@@ -22,7 +22,7 @@ adds; the flags map to them:
     (always)            --hypothesis-show-statistics --property-report build/property-<release>.md
 
 A fresh run draws a random seed: failures go into the example database and are replayed first
-next time, and Hypothesis prints the seed (and the blob) of a failure. --seed N repeats a run;
+next time, and Hypothesis prints the @reproduce_failure blob of each. --seed N repeats a run;
 with a seed Hypothesis leaves the database alone. The exit code is pytest's. Standard library
 only.
 """
