@@ -11,20 +11,20 @@ release has it, the property works around it and its report says so.
   does. The probe runs such a batch without a server-managed conversation, where the tracker
   plays no part, and the property stops drawing handoffs beside interrupting calls.
 
-PROPERTY_KNOWN_DEFECTS=1 turns the workaround off, to show the defect itself.
+The run's --known-defects (pytest's --property-known-defects) turns the workarounds off, to show
+the defect itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import os
-
-from resume_runner import REJECTION, ScriptedResponses, build_agents, run
-from resume_scenario import Call, Scenario, Turn
 
 from agents import RunConfig
-from release_tests.utils.fake_responses_api import FakeResponsesAPI
+from release_tests.utils.fake_responses_api import StrictResponsesAPI, openai_client
+
+from .resume_runner import REJECTION, ScriptedResponses, build_agents, run
+from .resume_scenario import Call, Scenario, Turn, WireIds
 
 HANDOFF_BESIDE_INTERRUPTION = (
     "a handoff in a batch that interrupts never runs on resume "
@@ -35,8 +35,10 @@ HANDOFF_BESIDE_INTERRUPTION = (
 async def _handoff_runs_after_interruption() -> bool:
     turn = Turn((Call("call_1a", "gated", False), Call("call_1b", "handoff")), serialise=False)
     scenario = Scenario("local", False, (turn,))
-    with FakeResponsesAPI(ScriptedResponses(scenario, warm_up=False)) as api:
-        agent = build_agents(api, [], ("plain", "gated", "handoff"))
+    # Play 0: the property's own plays are numbered from 1.
+    api = StrictResponsesAPI(ScriptedResponses(scenario, WireIds(0), warm_up=False))
+    async with openai_client(api) as client:
+        agent = build_agents(client, [], ("plain", "gated", "handoff"))
         run_config = RunConfig(tracing_disabled=True)
         result = await run(agent, "Please do the work.", False, run_config=run_config)
         state = result.to_state()
@@ -49,8 +51,6 @@ async def _handoff_runs_after_interruption() -> bool:
 @functools.lru_cache(maxsize=1)
 def known_defects() -> dict[str, str]:
     """Upstream defects present in the installed release, by the combination they rule out."""
-    if os.environ.get("PROPERTY_KNOWN_DEFECTS") == "1":
-        return {}
     defects: dict[str, str] = {}
     if not asyncio.run(_handoff_runs_after_interruption()):
         defects["handoff_beside_interruption"] = HANDOFF_BESIDE_INTERRUPTION

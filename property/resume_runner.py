@@ -1,25 +1,30 @@
-"""Play one scenario through ``Runner`` with the real ``openai`` client and the strict stand-in.
+"""Play one scenario through ``Runner`` with the real ``openai`` client and the strict double.
 
-The stand-in plays the model. The outer agents (``triage`` and ``specialist``, which hand off to
-each other and share one set of tools) get the scenario's batches in order, then a final message.
-An agent used as a tool has its own model name, and its inner agent calls its one tool once, with
-a call id derived from the outer call's, then answers with a message.
+The in-process Responses API double plays the model; each scenario gets a fresh one. The outer
+agents (``triage`` and ``specialist``, which hand off to each other and share one set of tools)
+get the scenario's batches in order, then a final message. An agent used as a tool has its own
+model name, and its inner agent calls its one tool once, with a call id derived from the outer
+call's, then answers with a message.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
-from openai import AsyncOpenAI, DefaultAsyncHttpxClient
-from resume_scenario import Call, Scenario
+from openai import AsyncOpenAI
 
 from agents import Agent, OpenAIResponsesModel, RunConfig, Runner, RunState, function_tool
-from release_tests.utils.fake_responses_api import FakeResponsesAPI, Item, message
+from release_tests.utils.fake_responses_api import (
+    Item,
+    StrictResponsesAPI,
+    message,
+    openai_client,
+)
+
+from .resume_scenario import Call, Scenario, WireIds, inner_call_id
 
 OUTER_MODEL = "gpt-4.1-mini"
 INNER_MODEL = "gpt-4.1-nano"
@@ -38,7 +43,8 @@ TOOL_NAMES = {
     "nested_gated": "nested_agent_tool",
     "finishing": "finishing_tool",
 }
-CALL_ID = re.compile(r"call_\d[a-z]")
+# An outer call id on the wire (WireIds.wire), as an agent tool's inner model finds it.
+CALL_ID = re.compile(r"call_\d[a-z]_p\d+")
 # Stream events that name a call of the current turn, seen while its tools still run.
 CALL_EVENTS = frozenset({"tool_called", "handoff_requested"})
 
@@ -49,8 +55,10 @@ class UnexpectedInterruption(AssertionError):
 
 @dataclass
 class Outcome:
-    """What one scenario did: tool bodies that ran, interruptions met, and how it ended."""
+    """What one scenario did: tool bodies that ran (their tags, wire ids as the tools saw them),
+    interruptions met (the scenario's call ids), and how it ended."""
 
+    ids: WireIds
     ran: list[str] = field(default_factory=list)
     rounds: list[list[str]] = field(default_factory=list)
     # The saves besides interruptions: "finished_on_tool" or "cancelled_stream", in order.
@@ -61,10 +69,11 @@ class Outcome:
 
 
 class ScriptedResponses:
-    """The stand-in's script: the outer model plays the scenario, inner models answer once."""
+    """The double's script: the outer model plays the scenario, inner models answer once."""
 
-    def __init__(self, scenario: Scenario, *, warm_up: bool) -> None:
+    def __init__(self, scenario: Scenario, ids: WireIds, *, warm_up: bool) -> None:
         self.turns = [list(turn.calls) for turn in scenario.turns]
+        self.ids = ids
         self.warm_up = warm_up
 
     def __call__(self, body: dict[str, Any]) -> list[Item]:
@@ -77,61 +86,37 @@ class ScriptedResponses:
             return [message(FINAL)]
         return [self._item(call, body) for call in self.turns.pop(0)]
 
-    @staticmethod
-    def _item(call: Call, body: dict[str, Any]) -> Item:
+    def _item(self, call: Call, body: dict[str, Any]) -> Item:
+        call_id = self.ids.wire(call.call_id)
         if call.producer == "handoff":
             names = [tool.get("name", "") for tool in body.get("tools") or []]
             name = next(name for name in names if name.startswith("transfer_to_"))
             arguments = "{}"
         elif call.producer in {"agent", "gated_agent", "nested_gated"}:
-            name, arguments = TOOL_NAMES[call.producer], json.dumps({"input": call.call_id})
+            name, arguments = TOOL_NAMES[call.producer], json.dumps({"input": call_id})
         else:
-            name, arguments = TOOL_NAMES[call.producer], json.dumps({"tag": call.call_id})
+            name, arguments = TOOL_NAMES[call.producer], json.dumps({"tag": call_id})
         return {
             "type": "function_call",
-            "call_id": call.call_id,
+            "call_id": call_id,
             "name": name,
             "arguments": arguments,
         }
 
-    @staticmethod
-    def _inner(body: dict[str, Any]) -> list[Item]:
+    def _inner(self, body: dict[str, Any]) -> list[Item]:
         text = json.dumps(body.get("input"))
         if '"function_call_output"' in text:
             return [message("inner done")]
         match = CALL_ID.search(text)
         assert match is not None, f"no outer call id in the agent tool's input: {text}"
-        tag = f"{match.group(0)}_in"
+        tag = self.ids.wire(inner_call_id(self.ids.local(match.group(0))))
         (name,) = [tool["name"] for tool in body.get("tools") or []]
         arguments = json.dumps({"tag": tag})
         return [{"type": "function_call", "call_id": tag, "name": name, "arguments": arguments}]
 
 
-def reset(api: FakeResponsesAPI, script: ScriptedResponses) -> FakeResponsesAPI:
-    """Give a running stand-in a new script and forget every earlier request and conversation.
-
-    Reusing one server saves a shutdown per scenario; no request is in flight between scenarios.
-    """
-    api.script = script
-    api.requests, api.accepted, api.rejections = [], [], []
-    api.contexts, api.conversations = {}, {}
-    return api
-
-
-@functools.lru_cache(maxsize=1)
-def _ssl_context() -> ssl.SSLContext:
-    # Loading the CA bundle for every scenario would dominate its time; loopback HTTP uses none.
-    return ssl.create_default_context()
-
-
-def build_agents(api: FakeResponsesAPI, ran: list[str], producers: tuple[str, ...]) -> Agent[Any]:
-    """The starting agent; its tools record the tag of every call whose body runs."""
-    client = AsyncOpenAI(
-        base_url=api.base_url,
-        api_key="test",
-        max_retries=0,
-        http_client=DefaultAsyncHttpxClient(trust_env=False, verify=_ssl_context()),
-    )
+def build_agents(client: AsyncOpenAI, ran: list[str], producers: tuple[str, ...]) -> Agent[Any]:
+    """The starting agent, on ``client``; its tools record the tag of every call whose body runs."""
     outer = OpenAIResponsesModel(model=OUTER_MODEL, openai_client=client)
     inner = OpenAIResponsesModel(model=INNER_MODEL, openai_client=client)
 
@@ -245,20 +230,28 @@ async def run_cancelling(
     return result, cancelled
 
 
-async def play(api: FakeResponsesAPI, scenario: Scenario, producers: tuple[str, ...]) -> Outcome:
-    """Run the scenario to its end, deciding every interruption as the scenario says."""
-    outcome = Outcome()
-    try:
-        await _play(api, scenario, producers, outcome)
-    except Exception as error:
-        outcome.error = error
-    return outcome
+async def play(
+    scenario: Scenario, producers: tuple[str, ...], ids: WireIds
+) -> tuple[StrictResponsesAPI, Outcome]:
+    """Run the scenario to its end on a fresh double, its call ids on the wire as ``ids`` says,
+    deciding every interruption as the scenario says; the double (with every request it saw) and
+    what the run did."""
+    script = ScriptedResponses(scenario, ids, warm_up=scenario.mode == "previous_response_id")
+    api = StrictResponsesAPI(script)
+    outcome = Outcome(ids)
+    async with openai_client(api) as client:
+        try:
+            await _play(client, scenario, producers, outcome)
+        except Exception as error:
+            outcome.error = error
+    return api, outcome
 
 
 async def _play(
-    api: FakeResponsesAPI, scenario: Scenario, producers: tuple[str, ...], outcome: Outcome
+    client: AsyncOpenAI, scenario: Scenario, producers: tuple[str, ...], outcome: Outcome
 ) -> None:
-    agent = build_agents(api, outcome.ran, producers)
+    ids = outcome.ids
+    agent = build_agents(client, outcome.ran, producers)
     settings: dict[str, Any] = {"tracing_disabled": True}
     if "missing" in producers:
         settings["tool_not_found_behavior"] = "return_error_to_model"
@@ -268,13 +261,13 @@ async def _play(
         warm_up = await run(agent, "Hello.", False, run_config=run_config)
         conversation = {"previous_response_id": warm_up.last_response_id}
     elif scenario.mode == "conversation_id":
-        conversation = {"conversation_id": "conv_property"}
+        conversation = {"conversation_id": ids.wire("conv_property")}
     else:
         conversation = {"auto_previous_response_id": True}
     cancel_on: frozenset[str] = frozenset()
     if scenario.cancelled_turn is not None:
         turn = scenario.turns[scenario.cancelled_turn - 1]
-        cancel_on = frozenset(call.call_id for call in turn.calls)
+        cancel_on = frozenset(ids.wire(call.call_id) for call in turn.calls)
     result, cancelled = await run_cancelling(
         agent,
         "Please do the work.",
@@ -284,25 +277,28 @@ async def _play(
         **conversation,
     )
     decisions = scenario.decisions()
-    finishing = [f"{c.call_id} finished" for c in scenario.calls() if c.producer == "finishing"]
+    finishing = [
+        f"{ids.wire(call.call_id)} finished"
+        for call in scenario.calls()
+        if call.producer == "finishing"
+    ]
     while True:
         if cancelled:
             outcome.saves.append("cancelled_stream")
             cancel_on = frozenset()
             state = await saved(agent, result, scenario.serialise_ending)
         elif result.interruptions:
-            call_ids = [item.call_id for item in result.interruptions]
+            call_ids = [ids.local(item.call_id) for item in result.interruptions]
             outcome.rounds.append(call_ids)
             turn = scenario.turn_of(call_ids[0])
             if len(outcome.rounds) > MAX_ROUNDS or turn is None:
                 raise UnexpectedInterruption(f"unexpected interruption for {call_ids}")
             state = await saved(agent, result, turn.serialise)
             for interruption in state.get_interruptions():
-                if interruption.call_id not in decisions:
-                    raise UnexpectedInterruption(
-                        f"unexpected interruption for {interruption.call_id}"
-                    )
-                if decisions[interruption.call_id]:
+                call_id = ids.local(interruption.call_id)
+                if call_id not in decisions:
+                    raise UnexpectedInterruption(f"unexpected interruption for {call_id}")
+                if decisions[call_id]:
                     state.approve(interruption)
                 else:
                     state.reject(interruption, rejection_message=REJECTION)

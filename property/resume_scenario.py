@@ -12,6 +12,7 @@ a turn.
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 
@@ -40,6 +41,34 @@ MODES = ("previous_response_id", "conversation_id", "auto_previous_response_id")
 ENDINGS = ("message", "finished_on_tool", "cancelled_stream")
 
 
+def inner_call_id(call_id: str) -> str:
+    """The call id the inner agent of an agent tool uses for its own call, from the outer one."""
+    return f"{call_id}_in"
+
+
+@dataclass(frozen=True)
+class WireIds:
+    """Where one play's call ids live on the wire: the scenario's own, suffixed with the play's
+    serial (``call_1a`` is ``call_1a_p7`` in play 7).
+
+    A real server never reuses a call id across conversations, and the SDK leans on that: it
+    keeps agent tools' pending runs process-wide, found again by the call's id and signature, and
+    a later play that reused ``call_1a`` could pick up an earlier play's entry. Every id that goes
+    out (calls, the tags tools record, an agent tool's input, the conversation id) is
+    ``wire(id)``; every id that comes back (interruptions, stream events, the double's contexts,
+    error messages) is read with ``local(text)``, so scenarios and reports keep the short ids.
+    """
+
+    serial: int
+
+    def wire(self, call_id: str) -> str:
+        return f"{call_id}_p{self.serial}"
+
+    def local(self, text: str) -> str:
+        """``text`` with this play's wire ids as the scenario's ids; anything else unchanged."""
+        return re.sub(rf"_p{self.serial}(?!\d)", "", text)
+
+
 @dataclass(frozen=True)
 class Call:
     call_id: str
@@ -49,7 +78,7 @@ class Call:
     @property
     def inner_call_id(self) -> str | None:
         """The call id the inner agent of an agent tool uses for its own tool call."""
-        return f"{self.call_id}_in" if self.producer in AGENT_PRODUCERS else None
+        return inner_call_id(self.call_id) if self.producer in AGENT_PRODUCERS else None
 
     @property
     def decision_call_id(self) -> str | None:
@@ -65,9 +94,9 @@ class Call:
         if self.producer == "gated":
             return {self.call_id} if self.approve else set()
         if self.producer == "agent":
-            return {f"{self.call_id}_in"}
+            return {inner_call_id(self.call_id)}
         if self.producer in {"gated_agent", "nested_gated"}:
-            return {f"{self.call_id}_in"} if self.approve else set()
+            return {inner_call_id(self.call_id)} if self.approve else set()
         return set()
 
     def render(self) -> str:

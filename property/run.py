@@ -10,7 +10,21 @@
 Hypothesis is installed once into an overlay directory (pip --target) and put on PYTHONPATH, so
 the release's environment is not changed. The patch goes on with `hotfix.py apply` (or, for
 --patch, with hotfix.py's hunk logic after checking the base blob) and comes off in a finally
-clause. The exit code is pytest's. Standard library only.
+clause. Then pytest runs property/test_resume_property.py in the release's environment, with
+the settings profile `ci` (or `fresh` with --fresh) of property/conftest.py and the options it
+adds; the flags map to them:
+
+    --examples N        --property-examples N (default: the profile's, 60)
+    --fresh             --hypothesis-profile=fresh --property-db <cache>/property-db
+    --seed N            --hypothesis-seed=N
+    --without P,Q       --property-without P,Q
+    --known-defects     --property-known-defects
+    (always)            --hypothesis-show-statistics --property-report build/property-<release>.md
+
+A fresh run draws a random seed: failures go into the example database and are replayed first
+next time, and Hypothesis prints the @reproduce_failure blob of each. --seed N repeats a run;
+with a seed Hypothesis leaves the database alone. The exit code is pytest's. Standard library
+only.
 """
 
 from __future__ import annotations
@@ -19,7 +33,6 @@ import argparse
 import importlib.util
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -116,9 +129,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--unpatched", action="store_true", help="run on the release's own file")
     which.add_argument("--patch", type=Path, help="apply this patch instead of the series one")
-    parser.add_argument("--examples", type=int, default=60, help="scenarios to try (default 60)")
+    parser.add_argument("--examples", type=int, help="scenarios to try (default 60)")
     parser.add_argument("--fresh", action="store_true", help="random seed, saved failures")
-    parser.add_argument("--seed", type=int, help="with --fresh: repeat the run with this seed")
+    parser.add_argument(
+        "--seed", type=int, help="with --fresh: repeat the run of this seed (no database)"
+    )
     parser.add_argument(
         "--without", default="", metavar="P,Q", help="producers to leave out (comma-separated)"
     )
@@ -127,13 +142,32 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     args = parser.parse_args(argv)
-    if args.examples < 1:
+    if args.examples is not None and args.examples < 1:
         parser.error("--examples must be at least 1")
     if args.seed is not None and not args.fresh:
         parser.error("--seed needs --fresh (the default run is derandomised)")
     if args.patch is not None and not args.patch.is_file():
         parser.error(f"--patch {args.patch}: no such file")
     return args
+
+
+def pytest_command(args: argparse.Namespace, report: Path) -> list[str]:
+    """pytest on the property, its options mapped from this script's flags (the seed aside)."""
+    command = [args.python, "-m", "pytest", str(ROOT / "property" / "test_resume_property.py")]
+    command += ["--rootdir", str(ROOT), "-p", "no:cacheprovider", "-q", "--tb=line"]
+    command += ["--hypothesis-show-statistics", f"--property-report={report}"]
+    command.append(f"--hypothesis-profile={'fresh' if args.fresh else 'ci'}")
+    if args.fresh:
+        command.append(f"--property-db={CACHE / 'property-db'}")
+    if args.seed is not None:
+        command.append(f"--hypothesis-seed={args.seed}")
+    if args.examples is not None:
+        command.append(f"--property-examples={args.examples}")
+    if args.without:
+        command.append(f"--property-without={args.without}")
+    if args.known_defects:
+        command.append("--property-known-defects")
+    return [*command, *args.pytest_args]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,18 +187,12 @@ def main(argv: list[str] | None = None) -> int:
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(extra), str(ROOT)]),
         "PYTHONDONTWRITEBYTECODE": "1",
-        "PROPERTY_EXAMPLES": str(args.examples),
-        "PROPERTY_FRESH": "1" if args.fresh else "0",
-        "PROPERTY_REPORT": str(report),
-        "PROPERTY_KNOWN_DEFECTS": "1" if args.known_defects else "0",
-        "PROPERTY_WITHOUT": args.without,
     }
-    command = [args.python, "-m", "pytest", "property", "-p", "no:cacheprovider", "-q"]
-    command += ["--tb=line", *args.pytest_args]
-    if args.fresh:
-        seed = args.seed if args.seed is not None else random.randrange(2**32)
-        command.append(f"--hypothesis-seed={seed}")
-        print(f"property: fresh exploration with seed {seed} (repeat: --fresh --seed {seed})")
+    command = pytest_command(args, report)
+    if args.seed is not None:
+        print(f"property: fresh exploration repeated with seed {args.seed}, no example database")
+    elif args.fresh:
+        print(f"property: fresh exploration; failures saved in {CACHE / 'property-db'}")
     original: bytes | None = None
     code = 2
     report.unlink(missing_ok=True)

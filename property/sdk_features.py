@@ -11,7 +11,7 @@ import importlib.metadata
 import inspect
 from typing import Any
 
-from resume_scenario import ENDINGS, MODES, PRODUCERS
+from .resume_scenario import ENDINGS, MODES, PRODUCERS
 
 
 def sdk_version() -> str:

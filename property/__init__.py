@@ -1,0 +1,2 @@
+"""The resume property: random saved-and-resumed server-managed runs through ``Runner``, each
+call answered exactly once (test_resume_property.py; run.py drives one release's environment)."""

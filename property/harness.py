@@ -1,0 +1,113 @@
+"""The property on the installed release: what it draws, how it checks one scenario, and the
+report it leaves.
+
+conftest.py builds one ``ResumeProperty`` per pytest session from the run's options and hands
+it to the test as a fixture. Each ``check`` plays the scenario on a fresh in-process double,
+with call ids of its own on the wire (``WireIds``), and raises ``PropertyBroken`` with the
+readable report when the property does not hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from pathlib import Path
+
+from hypothesis import strategies as st
+
+from .known_defects import known_defects
+from .resume_report import failure_text, legend, problems, write_report
+from .resume_runner import play
+from .resume_scenario import PRODUCERS, Scenario, WireIds, scenarios
+from .sdk_features import (
+    missing_producers,
+    sdk_version,
+    supported_endings,
+    supported_modes,
+    supported_producers,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class PropertyBroken(AssertionError):
+    """The played scenario broke the property; the message is the readable report."""
+
+
+class ResumeProperty:
+    """The property over what the installed release supports, less ``without``; with
+    ``work_around``, known upstream defects are kept out of the search.
+
+    Not a dataclass: Hypothesis shows a dataclass field by field in a falsifying example, and
+    this object is the test's fixture, shown beside the scenario.
+    """
+
+    def __init__(self, *, without: frozenset[str], work_around: bool, report: Path | None) -> None:
+        unknown = without - set(PRODUCERS)
+        if unknown:
+            raise ValueError(f"unknown producers {sorted(unknown)}; known: {', '.join(PRODUCERS)}")
+        self.release = sdk_version()
+        self.producers = tuple(name for name in supported_producers() if name not in without)
+        self.modes = supported_modes()
+        self.endings = supported_endings(self.producers)
+        # Upstream defects worked around on this release, by the combination they rule out.
+        self.defects = known_defects() if work_around else {}
+        self.without = without
+        self.report = report or ROOT / "build" / f"property-{self.release}.md"
+        # Play numbers, for the call ids each play puts on the wire.
+        self.plays = itertools.count(1)
+
+    def __repr__(self) -> str:
+        return f"<the resume property on openai-agents {self.release}>"
+
+    def scenarios(self) -> st.SearchStrategy[Scenario]:
+        return scenarios(
+            self.producers,
+            self.modes,
+            self.endings,
+            handoff_beside_interruption="handoff_beside_interruption" not in self.defects,
+        )
+
+    def check(self, scenario: Scenario) -> None:
+        """Play the scenario on a fresh double; raise PropertyBroken if the property broke."""
+        ids = WireIds(next(self.plays))
+        api, outcome = asyncio.run(play(scenario, self.producers, ids))
+        found = problems(api, scenario, outcome)
+        if found:
+            raise PropertyBroken(failure_text(api, scenario, outcome, found))
+
+    # -- the report, build/property-<release>.md
+
+    def write_report(self, body: str) -> Path:
+        """Write the report with ``body`` first, then the producers and the workarounds."""
+        body = f"{body.rstrip()}\n\nproducers:\n{legend(self.producers)}\n"
+        if self.without:
+            body += f"\nleft out on request: {', '.join(sorted(self.without))}\n"
+        if self.defects:
+            body += "\nworked around on this release (upstream defects out of the patch's reach):\n"
+            body += "".join(f"  {name}: {reason}\n" for name, reason in self.defects.items())
+        write_report(
+            self.report,
+            release=self.release,
+            producers=self.producers,
+            missing=missing_producers(),
+            body=body,
+        )
+        return self.report
+
+
+def failure_body(error: BaseException) -> str:
+    """What the report says about a failed run: the minimal failing scenario when the property
+    broke (Hypothesis raises the shrunk example's error last, one per distinct failure), else the
+    error, its notes and what it holds (a flaky failure holds the run that failed first)."""
+    if isinstance(error, PropertyBroken):
+        return f"FAILED: the minimal failing scenario Hypothesis found\n\n{error}"
+    inner = list(getattr(error, "exceptions", ()))
+    if type(error).__name__ == "ExceptionGroup" and all(
+        isinstance(e, PropertyBroken) for e in inner
+    ):
+        found = "\n\n".join(str(e) for e in inner)
+        return f"FAILED: {len(inner)} distinct minimal failing scenarios found\n\n{found}"
+    text = f"FAILED: {type(error).__name__}: {error}"
+    text += "".join(f"\n{note}" for note in getattr(error, "__notes__", []))
+    return text + "".join(f"\n\n{type(e).__name__}: {e}" for e in inner)
