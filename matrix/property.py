@@ -35,7 +35,7 @@ def check_options(options: list[str]) -> None:
     assert spec is not None and spec.loader is not None
     driver = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(driver)
-    driver.parse(["--python", sys.executable, *options])
+    driver.parse(["--python", sys.executable, *options], prog="python -m matrix property")
 
 
 def property_command(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@
 
 Hypothesis is installed once into an overlay directory (pip --target) and put on PYTHONPATH, so
 the release's environment is not changed. The patch goes on with `hotfix.py apply` (or, for
---patch, with hotfix.py's hunk logic after checking the base blob) and comes off in a finally
+--patch, with releases.py's hunk application after checking the base blob) and comes off in a finally
 clause. Then pytest runs property/test_resume_property.py in the release's environment, with
 the settings profile `ci` (or `fresh` with --fresh) of property/conftest.py and the options it
 adds; the flags map to them:
@@ -111,7 +111,7 @@ def hotfix_cli(python: str, command: str) -> str:
 
 
 def apply_variant(module: Path, patch_file: Path) -> bytes:
-    """Apply a patch that is not in patches/series; return the release's own bytes."""
+    """Apply a patch that is not in patches/manifest; return the release's own bytes."""
     patch = releases.read_patch(patch_file)
     original = module.read_bytes()
     if releases.git_blob(original) != patch.base_blob:
@@ -123,12 +123,12 @@ def apply_variant(module: Path, patch_file: Path) -> bytes:
     return original
 
 
-def parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse(argv: list[str] | None, prog: str | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     parser.add_argument("--python", required=True, help="the release environment's interpreter")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--unpatched", action="store_true", help="run on the release's own file")
-    which.add_argument("--patch", type=Path, help="apply this patch instead of the series one")
+    which.add_argument("--patch", type=Path, help="apply this patch instead of the manifest's one")
     parser.add_argument("--examples", type=int, help="scenarios to try (default 60)")
     parser.add_argument("--fresh", action="store_true", help="random seed, saved failures")
     parser.add_argument(
