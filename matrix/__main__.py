@@ -46,7 +46,7 @@ def check(args: argparse.Namespace) -> int:
     if args.upstream is not None and not (args.upstream / "src" / MODULE).is_file():
         raise MatrixError(f"{args.upstream} is not an upstream checkout (no src/{MODULE})")
     return run_matrix(
-        select_releases(args.releases, full=args.full),
+        select_releases(args.releases, full=args.full, transitions_only=args.transitions),
         jobs=args.jobs,
         python=args.python,
         upstream=args.upstream,
@@ -77,7 +77,14 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
 
     sub = command("check", check, "the matrix: releases unpatched and patched, with a report")
     sub.add_argument("releases", nargs="*", type=release, help="default: one per file revision")
-    sub.add_argument("--full", action="store_true", help="every release in patches/manifest")
+    selection = sub.add_mutually_exclusive_group()
+    selection.add_argument("--full", action="store_true", help="every release in patches/manifest")
+    selection.add_argument(
+        "--transitions",
+        action="store_true",
+        help="the range's ends and each release where the patch, the companion or the failing "
+        "groups change, with the release before it",
+    )
     sub.add_argument("--upstream", type=Path, help="local upstream checkout to use as main")
     interpreter(sub)
     # Three jobs per core: much of a release's time is spent waiting (loopback HTTP, upstream's
@@ -88,24 +95,14 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     sub.add_argument("--report-dir", type=Path, default=BUILD, help="default: build")
 
     compare = "compare, write nothing; exit 1 if it differs"
-    sub = command(
-        "evidence-table",
-        lambda a: evidence_table(check=a.check),
-        "docs/evidence.md's release table, from build/matrix-report.json",
-    )
-    sub.add_argument("--check", action="store_true", help=compare)
-    sub = command(
-        "tests-patch",
-        lambda a: tests_patch(check=a.check),
-        "patches/tests.patch, which adds tests/ to upstream's tests/",
-    )
-    sub.add_argument("--check", action="store_true", help=compare)
-    sub = command(
-        "applies-to",
-        lambda a: applies_to(check=a.check),
-        "each patch's DEP-3 Applies-To line, from patches/manifest",
-    )
-    sub.add_argument("--check", action="store_true", help=compare)
+    # The generated documents: each is written, or with --check compared.
+    for name, write, summary in (
+        ("evidence-table", evidence_table, "docs/evidence.md's release table, from the report"),
+        ("tests-patch", tests_patch, "patches/tests.patch: our tests/ added to upstream's tests/"),
+        ("applies-to", applies_to, "each patch's DEP-3 Applies-To line, from patches/manifest"),
+    ):
+        sub = command(name, lambda a, write=write: write(check=a.check), summary)
+        sub.add_argument("--check", action="store_true", help=compare)
     sub = command(
         "manifest",
         lambda a: update(write=a.update),

@@ -3,21 +3,39 @@
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 import time
 from pathlib import Path
 
-from releases import numbered, read_manifest, release_for, version_key
+from releases import Release, numbered, read_manifest, release_for, version_key
 
 from .index import index_versions
-from .manifest import NOT_IN_MANIFEST, new_releases
+from .manifest import NOT_IN_MANIFEST, failing_without_patches, new_releases
 from .paths import ROOT
 from .release import Row, check_release
 from .report import markdown, write_report
 from .shell import say
 
 
-def select_releases(requested: list[str], *, full: bool) -> list[str]:
-    """Return the releases to check: requested ones, the full range, or the quick default.
+def transitions(manifest: dict[str, Release]) -> list[str]:
+    """The range's ends, and each release whose patch, companion or failing groups differ from
+    those of the release before it, with that release: where the manifest's outcome changes."""
+    failing = failing_without_patches()
+    versions = numbered(manifest)
+    chosen = {versions[0], versions[-1]}
+    for before, after in itertools.pairwise(versions):
+        if (manifest[before].patch, manifest[before].companion, failing[before]) != (
+            manifest[after].patch,
+            manifest[after].companion,
+            failing[after],
+        ):
+            chosen |= {before, after}
+    return sorted(chosen, key=version_key)
+
+
+def select_releases(requested: list[str], *, full: bool, transitions_only: bool) -> list[str]:
+    """Return the releases to check: requested ones, the full range, the releases where the
+    outcome changes, or the quick default.
 
     Releases on the index that patches/manifest does not list yet are checked in both the full
     range and the quick default, and may be requested by name.
@@ -34,6 +52,8 @@ def select_releases(requested: list[str], *, full: bool) -> list[str]:
     new = new_releases()
     if full:
         return [*sorted([*versions, *new], key=version_key), "main"]
+    if transitions_only:
+        return [*sorted({*transitions(manifest), *new}, key=version_key), "main"]
     quick: dict[str, str] = {}
     for version in versions:
         quick.setdefault(manifest[version].patch, version)

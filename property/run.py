@@ -9,7 +9,7 @@
 
 Hypothesis is installed once into an overlay directory (pip --target) and put on PYTHONPATH, so
 the release's environment is not changed. The patch goes on with `hotfix.py apply` (or, for
---patch, with releases.py's hunk application after checking the base blob) and comes off in a finally
+--patch, with releases.py's hunks after checking the base blob) and comes off in a finally
 clause. Then pytest runs property/test_resume_property.py in the release's environment, with
 the settings profile `ci` (or `fresh` with --fresh) of property/conftest.py and the options it
 adds; the flags map to them:

@@ -12,74 +12,37 @@ import inspect
 from typing import Any, cast
 
 import pytest
-from openai.types.responses import ResponseFunctionToolCall
 
 from agents import Agent
-from agents.items import ModelResponse, RunItem, ToolCallItem, ToolCallOutputItem
+from agents.items import ModelResponse, RunItem, ToolCallItem
 from agents.run_internal.oai_conversation import OpenAIServerConversationTracker
 from agents.usage import Usage
 
-
-def _function_call(item_id: str, call_id: str, name: str) -> Any:
-    return ResponseFunctionToolCall(
-        id=item_id,
-        type="function_call",
-        call_id=call_id,
-        name=name,
-        arguments="{}",
-        status="completed",
-    )
-
-
-def _output(agent: Agent[Any], call_id: str, output: str) -> ToolCallOutputItem:
-    return ToolCallOutputItem(
-        agent=agent,
-        raw_item={"type": "function_call_output", "call_id": call_id, "output": output},
-        output=output,
-    )
-
-
-def _call_ids_with_output(items: list[Any]) -> list[str]:
-    return [
-        item["call_id"]
-        for item in items
-        if isinstance(item, dict) and item.get("type") == "function_call_output"
-    ]
+from .utils.tracker_items import call_ids_with_output, function_call, tool_output, two_turns
 
 
 def test_hydrate_from_state_skips_outputs_sent_in_an_earlier_turn() -> None:
     agent = Agent(name="test")
-    first_call = _function_call("fc_001", "call_FIRST", "run_diagnostic")
-    second_call = _function_call("fc_002", "call_SECOND", "run_cleanup")
-    first_response = ModelResponse(output=[first_call], usage=Usage(), response_id="resp_001")
-    second_response = ModelResponse(output=[second_call], usage=Usage(), response_id="resp_002")
-    generated_items: list[Any] = [
-        ToolCallItem(agent=agent, raw_item=first_call),
-        _output(agent, "call_FIRST", "first done"),
-        ToolCallItem(agent=agent, raw_item=second_call),
-    ]
-    rebuilt_items = [
-        ToolCallItem(agent=agent, raw_item=first_call),
-        _output(agent, "call_FIRST", "first done"),
-        ToolCallItem(agent=agent, raw_item=second_call),
-        _output(agent, "call_SECOND", "second done"),
-    ]
+    responses, generated_items = two_turns(agent)
+    # The state as from_string() rebuilds it: equal items, none of them the same object.
+    _, rebuilt_items = two_turns(agent)
+    rebuilt_items.append(tool_output(agent, "call_SECOND", "second done"))
     tracker = OpenAIServerConversationTracker(previous_response_id="resp_002")
     tracker.hydrate_from_state(
         original_input="hello",
         generated_items=cast(list[RunItem], generated_items),
-        model_responses=[first_response, second_response],
+        model_responses=responses,
     )
 
     prepared = tracker.prepare_input("hello", cast(list[RunItem], rebuilt_items))
 
-    assert _call_ids_with_output(prepared) == ["call_SECOND"]
+    assert call_ids_with_output(prepared) == ["call_SECOND"]
     assert "call_FIRST" in tracker.server_tool_call_ids
 
 
 def test_hydrate_from_state_skips_output_items_the_server_put_in_the_latest_response() -> None:
     agent = Agent(name="test")
-    local_call = _function_call("fc_001", "call_LOCAL", "run_diagnostic")
+    local_call = function_call("fc_001", "call_LOCAL", "run_diagnostic")
     server_output: dict[str, Any] = {
         "type": "function_call_output",
         "call_id": "call_HOSTED",
@@ -96,9 +59,9 @@ def test_hydrate_from_state_skips_output_items_the_server_put_in_the_latest_resp
     response.response_id = "resp_002"
     generated_items: list[Any] = [
         ToolCallItem(agent=agent, raw_item=local_call),
-        _output(agent, "call_HOSTED", "answered by the server"),
+        tool_output(agent, "call_HOSTED", "answered by the server"),
     ]
-    local_output = _output(agent, "call_LOCAL", "local done")
+    local_output = tool_output(agent, "call_LOCAL", "local done")
     tracker = OpenAIServerConversationTracker(previous_response_id="resp_002")
     tracker.hydrate_from_state(
         original_input="hello",
@@ -109,17 +72,17 @@ def test_hydrate_from_state_skips_output_items_the_server_put_in_the_latest_resp
     generated_items.append(local_output)
     prepared = tracker.prepare_input("hello", cast(list[RunItem], generated_items))
 
-    assert _call_ids_with_output(prepared) == ["call_LOCAL"]
+    assert call_ids_with_output(prepared) == ["call_LOCAL"]
     assert "call_HOSTED" in tracker.server_tool_call_ids
 
 
 def test_hydrate_from_state_skips_items_with_server_ids_from_the_latest_response() -> None:
     agent = Agent(name="test")
-    call = _function_call("fc_001", "call_DIAG", "run_diagnostic")
+    call = function_call("fc_001", "call_DIAG", "run_diagnostic")
     response = ModelResponse(output=[call], usage=Usage(), response_id="resp_002")
     rebuilt_items = [
         ToolCallItem(agent=agent, raw_item=call.model_copy()),
-        _output(agent, "call_DIAG", "diagnostic done"),
+        tool_output(agent, "call_DIAG", "diagnostic done"),
     ]
     tracker = OpenAIServerConversationTracker(conversation_id="conv_123")
     tracker.hydrate_from_state(
@@ -141,16 +104,8 @@ def test_hydrate_from_state_keeps_outputs_the_caller_reports_as_unsent() -> None
     if "unsent_tool_call_ids" not in parameters:
         pytest.skip("hydrate_from_state() takes unsent_tool_call_ids from 0.14.5 (#3006) on")
     agent = Agent(name="test")
-    first_call = _function_call("fc_001", "call_FIRST", "run_diagnostic")
-    second_call = _function_call("fc_002", "call_SECOND", "run_cleanup")
-    first_response = ModelResponse(output=[first_call], usage=Usage(), response_id="resp_001")
-    second_response = ModelResponse(output=[second_call], usage=Usage(), response_id="resp_002")
-    generated_items: list[Any] = [
-        ToolCallItem(agent=agent, raw_item=first_call),
-        _output(agent, "call_FIRST", "first done"),
-        ToolCallItem(agent=agent, raw_item=second_call),
-    ]
-    rebuilt_items = [*generated_items, _output(agent, "call_SECOND", "second done")]
+    responses, generated_items = two_turns(agent)
+    rebuilt_items = [*generated_items, tool_output(agent, "call_SECOND", "second done")]
 
     # Passed through a dict, so the file also type-checks against releases before 0.14.5.
     caller_knows: dict[str, Any] = {"unsent_tool_call_ids": {"call_FIRST"}}
@@ -159,10 +114,10 @@ def test_hydrate_from_state_keeps_outputs_the_caller_reports_as_unsent() -> None
     tracker.hydrate_from_state(
         original_input="go",
         generated_items=cast(list[RunItem], generated_items),
-        model_responses=[first_response, second_response],
+        model_responses=responses,
         **caller_knows,
     )
     prepared = tracker.prepare_input("go", cast(list[RunItem], rebuilt_items))
 
     # The caller knows better than the latest response here; its word must still count.
-    assert "call_FIRST" in _call_ids_with_output(prepared)
+    assert "call_FIRST" in call_ids_with_output(prepared)

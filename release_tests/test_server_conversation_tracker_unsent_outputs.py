@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from openai.types.responses import ResponseFunctionToolCall
-
 from agents import Agent
 from agents.items import (
     HandoffCallItem,
@@ -19,51 +17,25 @@ from agents.items import (
     RunItem,
     ToolApprovalItem,
     ToolCallItem,
-    ToolCallOutputItem,
 )
 from agents.run_internal.oai_conversation import OpenAIServerConversationTracker
 from agents.usage import Usage
+
+from .utils.tracker_items import call_ids_with_output, function_call, tool_output
 
 PROMPT = "Please clean up temp_files, run thermal diagnostic, and clean up winsxs_cache."
 DIAGNOSTIC_OUTPUT = "Diagnostic 'thermal' completed. CPU: 23%, Temp: 72C."
 
 
-def _function_call(item_id: str, call_id: str, name: str, arguments: str) -> Any:
-    return ResponseFunctionToolCall(
-        id=item_id,
-        type="function_call",
-        call_id=call_id,
-        name=name,
-        arguments=arguments,
-        status="completed",
-    )
-
-
-def _output(agent: Agent[Any], call_id: str, output: str) -> ToolCallOutputItem:
-    return ToolCallOutputItem(
-        agent=agent,
-        raw_item={"type": "function_call_output", "call_id": call_id, "output": output},
-        output=output,
-    )
-
-
 def _mixed_parallel_batch() -> tuple[Agent[Any], list[Any], ModelResponse]:
     agent = Agent(name="test")
     calls = [
-        _function_call("fc_001", "call_CLEANUP1", "run_cleanup", '{"target": "temp_files"}'),
-        _function_call("fc_002", "call_DIAG", "run_diagnostic", '{"check_name": "thermal"}'),
-        _function_call("fc_003", "call_CLEANUP2", "run_cleanup", '{"target": "winsxs_cache"}'),
+        function_call("fc_001", "call_CLEANUP1", "run_cleanup", '{"target": "temp_files"}'),
+        function_call("fc_002", "call_DIAG", "run_diagnostic", '{"check_name": "thermal"}'),
+        function_call("fc_003", "call_CLEANUP2", "run_cleanup", '{"target": "winsxs_cache"}'),
     ]
     response = ModelResponse(output=list(calls), usage=Usage(), response_id="resp_002")
     return agent, calls, response
-
-
-def _call_ids_with_output(items: list[Any]) -> list[str]:
-    return [
-        item["call_id"]
-        for item in items
-        if isinstance(item, dict) and item.get("type") == "function_call_output"
-    ]
 
 
 def _hydrate(
@@ -84,7 +56,7 @@ def test_hydrate_from_state_keeps_outputs_of_tools_that_ran_before_an_interrupti
         ToolCallItem(agent=agent, raw_item=cleanup1),
         ToolCallItem(agent=agent, raw_item=diagnostic),
         ToolCallItem(agent=agent, raw_item=cleanup2),
-        _output(agent, "call_DIAG", DIAGNOSTIC_OUTPUT),
+        tool_output(agent, "call_DIAG", DIAGNOSTIC_OUTPUT),
         ToolApprovalItem(agent=agent, raw_item=cleanup1, tool_name="run_cleanup"),
         ToolApprovalItem(agent=agent, raw_item=cleanup2, tool_name="run_cleanup"),
     ]
@@ -95,15 +67,15 @@ def test_hydrate_from_state_keeps_outputs_of_tools_that_ran_before_an_interrupti
         ToolCallItem(agent=agent, raw_item=cleanup1),
         ToolCallItem(agent=agent, raw_item=diagnostic),
         ToolCallItem(agent=agent, raw_item=cleanup2),
-        _output(agent, "call_DIAG", DIAGNOSTIC_OUTPUT),
-        _output(agent, "call_CLEANUP1", "Tool call not approved."),
-        _output(agent, "call_CLEANUP2", "Tool call not approved."),
+        tool_output(agent, "call_DIAG", DIAGNOSTIC_OUTPUT),
+        tool_output(agent, "call_CLEANUP1", "Tool call not approved."),
+        tool_output(agent, "call_CLEANUP2", "Tool call not approved."),
     ]
     prepared = tracker.prepare_input(PROMPT, cast(list[RunItem], resolved_items))
 
     assert "call_DIAG" not in tracker.server_tool_call_ids
     assert tracker.previous_response_id == "resp_002"
-    assert sorted(_call_ids_with_output(prepared)) == [
+    assert sorted(call_ids_with_output(prepared)) == [
         "call_CLEANUP1",
         "call_CLEANUP2",
         "call_DIAG",
@@ -119,7 +91,7 @@ def test_hydrate_from_state_keeps_restored_outputs_that_answer_the_latest_respon
     # The same output object is passed to hydration and to prepare_input, as a resumed runner
     # does when it reuses the restored generated items, so identity must not hide it either.
     agent, (cleanup1, diagnostic, cleanup2), response = _mixed_parallel_batch()
-    diagnostic_output = _output(agent, "call_DIAG", DIAGNOSTIC_OUTPUT)
+    diagnostic_output = tool_output(agent, "call_DIAG", DIAGNOSTIC_OUTPUT)
     generated_items: list[Any] = [
         ToolCallItem(agent=agent, raw_item=cleanup1),
         ToolCallItem(agent=agent, raw_item=diagnostic),
@@ -130,12 +102,12 @@ def test_hydrate_from_state_keeps_restored_outputs_that_answer_the_latest_respon
     _hydrate(tracker, generated_items, [response])
 
     generated_items += [
-        _output(agent, "call_CLEANUP1", "Cleaned up temp_files"),
-        _output(agent, "call_CLEANUP2", "Cleaned up winsxs_cache"),
+        tool_output(agent, "call_CLEANUP1", "Cleaned up temp_files"),
+        tool_output(agent, "call_CLEANUP2", "Cleaned up winsxs_cache"),
     ]
     prepared = tracker.prepare_input(PROMPT, cast(list[RunItem], generated_items))
 
-    assert sorted(_call_ids_with_output(prepared)) == [
+    assert sorted(call_ids_with_output(prepared)) == [
         "call_CLEANUP1",
         "call_CLEANUP2",
         "call_DIAG",
@@ -151,24 +123,24 @@ def test_hydrate_from_state_does_not_fingerprint_unsent_outputs_as_delivered() -
         tracker,
         [
             ToolCallItem(agent=agent, raw_item=diagnostic),
-            _output(agent, "call_DIAG", DIAGNOSTIC_OUTPUT),
+            tool_output(agent, "call_DIAG", DIAGNOSTIC_OUTPUT),
         ],
         [response],
     )
 
     rebuilt_items = [
         ToolCallItem(agent=agent, raw_item=diagnostic.model_copy()),
-        _output(agent, "call_DIAG", DIAGNOSTIC_OUTPUT),
+        tool_output(agent, "call_DIAG", DIAGNOSTIC_OUTPUT),
     ]
     prepared = tracker.prepare_input(PROMPT, cast(list[RunItem], rebuilt_items))
 
-    assert _call_ids_with_output(prepared) == ["call_DIAG"]
+    assert call_ids_with_output(prepared) == ["call_DIAG"]
 
 
 def test_hydrate_from_state_keeps_handoff_output_for_a_call_in_the_latest_response() -> None:
     agent, (cleanup1, _, _), _ = _mixed_parallel_batch()
     specialist = Agent(name="specialist")
-    handoff_call = _function_call("fc_010", "call_HANDOFF", "transfer_to_specialist", "{}")
+    handoff_call = function_call("fc_010", "call_HANDOFF", "transfer_to_specialist", "{}")
     response = ModelResponse(output=[cleanup1, handoff_call], usage=Usage(), response_id="resp_002")
     handoff_output = HandoffOutputItem(
         agent=agent,
@@ -190,8 +162,8 @@ def test_hydrate_from_state_keeps_handoff_output_for_a_call_in_the_latest_respon
     _hydrate(tracker, generated_items, [response])
 
     resolved_items = generated_items[:3] + [
-        _output(agent, "call_CLEANUP1", "Tool call not approved.")
+        tool_output(agent, "call_CLEANUP1", "Tool call not approved.")
     ]
     prepared = tracker.prepare_input(PROMPT, cast(list[RunItem], resolved_items))
 
-    assert sorted(_call_ids_with_output(prepared)) == ["call_CLEANUP1", "call_HANDOFF"]
+    assert sorted(call_ids_with_output(prepared)) == ["call_CLEANUP1", "call_HANDOFF"]

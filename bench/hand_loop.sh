@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The check written by hand, one release after another, that `python -m matrix` is timed against:
+# unpack the sdist, a fresh venv from its uv.lock (`uv sync --frozen`), our tests unpatched,
+# `git apply` of the fix and its companion, our tests patched (they must pass).
+#   bench/hand_loop.sh 0.13.3 0.17.7 0.20.0 0.24.0
+# The sdists are read from build/cache/files, where any matrix run leaves them.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for release in "$@"; do
+  read -r patch companion < <(awk -v r="$release" '$1 == r { print $2, $3 }' "$root/patches/manifest")
+  tree="$work/openai_agents-$release"
+  tar -xzf "$root/build/cache/files/openai_agents-$release.tar.gz" -C "$work"
+  cp -R "$root/release_tests/." "$tree/tests/"
+  cd "$tree"
+  uv sync --quiet --frozen --python 3.11
+  ours=(tests/test_server_conversation_tracker_*.py tests/test_hitl_server_conversation_*.py)
+  uv run --frozen pytest -q -p no:cacheprovider "${ours[@]}" >/dev/null || true
+  git apply "$root/patches/$patch"
+  [[ $companion == - ]] || git apply "$root/patches/$companion"
+  uv run --frozen pytest -q -p no:cacheprovider "${ours[@]}" >/dev/null
+  echo "$release: patched, our tests pass"
+done
