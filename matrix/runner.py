@@ -33,7 +33,9 @@ def transitions(manifest: dict[str, Release]) -> list[str]:
     return sorted(chosen, key=version_key)
 
 
-def select_releases(requested: list[str], *, full: bool, transitions_only: bool) -> list[str]:
+def select_releases(
+    requested: list[str], *, full: bool, transitions_only: bool = False
+) -> list[str]:
     """Return the releases to check: requested ones, the full range, the releases where the
     outcome changes, or the quick default.
 
