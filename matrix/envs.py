@@ -20,6 +20,9 @@ from releases import MODULE, PATCHES, git_blob, read_manifest, read_patch, write
 from .paths import CACHE
 from .shell import MatrixError, run, say
 
+# Test tools, at the versions upstream's lock gives its groups and extras. Upstream's tests import
+# httpx (test_agent_runner_streamed.py from 0.21.0 on), which releases built on openai 3 do not
+# install at runtime: they use httpx2, and so do our tests' client there.
 TEST_TOOLS = ("pytest", "pytest-asyncio", "pytest-mock", "inline-snapshot", "httpx")
 
 

@@ -20,6 +20,6 @@ BUILD = ROOT / "build"
 # Release files, unpacked trees, pins and environments, shared by every run on this checkout, or
 # by several checkouts when HOTFIX_CACHE names one directory for them all.
 CACHE = Path(os.environ.get("HOTFIX_CACHE") or BUILD / "cache")
-# The evidence behind ISSUE.md; its affected-versions table is generated from the full matrix.
+# The evidence behind ISSUE.md; its affected-versions table is generated from patches/manifest.
 EVIDENCE = ROOT / "docs" / "evidence.md"
 TESTS_PATCH = releases.PATCHES / "tests.patch"

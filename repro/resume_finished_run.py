@@ -20,8 +20,7 @@ import sys
 from collections import Counter
 from typing import Any
 
-import httpx
-from openai import AsyncOpenAI, BadRequestError
+from openai import AsyncOpenAI, BadRequestError, DefaultAsyncHttpxClient
 from openai.types.responses import Response
 
 from agents import (
@@ -32,6 +31,10 @@ from agents import (
     function_tool,
     set_tracing_disabled,
 )
+
+# The HTTP library the installed openai is built on, for its MockTransport: httpx2 from openai 3
+# on (openai-agents 0.24.0 installs no httpx), httpx before.
+http: Any = sys.modules[DefaultAsyncHttpxClient.__mro__[1].__module__.partition(".")[0]]
 
 FUNCTION_CALL = {
     "type": "function_call",
@@ -55,9 +58,9 @@ def lookup(city: str) -> str:
     return f"Sunny in {city}."
 
 
-def error(message: str) -> httpx.Response:
+def error(message: str) -> Any:
     body = {"message": message, "type": "invalid_request_error", "param": "input", "code": None}
-    return httpx.Response(400, json={"error": body})
+    return http.Response(400, json={"error": body})
 
 
 class FakeResponsesAPI:
@@ -68,9 +71,9 @@ class FakeResponsesAPI:
         self.conversations: dict[str, list[dict[str, Any]]] = {}
         self.responses: dict[str, list[dict[str, Any]]] = {}
 
-    async def __call__(self, request: httpx.Request) -> httpx.Response:
+    async def __call__(self, request: Any) -> Any:
         if request.method != "POST" or request.url.path != "/v1/responses":
-            return httpx.Response(404, json={"error": {"message": "Not found.", "code": None}})
+            return http.Response(404, json={"error": {"message": "Not found.", "code": None}})
         body = json.loads(request.content)
         new_input = body["input"]
         if isinstance(new_input, str):
@@ -119,7 +122,7 @@ class FakeResponsesAPI:
                 },
             }
         )
-        return httpx.Response(200, content=response.model_dump_json(), request=request)
+        return http.Response(200, content=response.model_dump_json(), request=request)
 
 
 class SetupError(Exception):
@@ -127,7 +130,7 @@ class SetupError(Exception):
 
 
 async def scenario(mode: str) -> None:
-    http_client = httpx.AsyncClient(transport=httpx.MockTransport(FakeResponsesAPI()))
+    http_client = http.AsyncClient(transport=http.MockTransport(FakeResponsesAPI()))
     try:
         client = AsyncOpenAI(
             base_url="https://example.test/v1",

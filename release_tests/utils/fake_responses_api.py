@@ -211,10 +211,12 @@ async def openai_client(api: StrictResponsesAPI) -> AsyncIterator[AsyncOpenAI]:
     No retries: a refused request is the test's finding, not a reason to ask again.
     """
     # Imported here: the loopback server process below needs neither.
-    import httpx
-    from openai import AsyncOpenAI
+    from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
-    http_client = httpx.AsyncClient(transport=httpx.MockTransport(api))
+    # The HTTP library the installed openai is built on: httpx2 from openai 3 on (0.24.0's lock
+    # installs no httpx), httpx before.
+    http = sys.modules[DefaultAsyncHttpxClient.__mro__[1].__module__.partition(".")[0]]
+    http_client = http.AsyncClient(transport=http.MockTransport(api))
     try:
         yield AsyncOpenAI(api_key="test", base_url=BASE_URL, http_client=http_client, max_retries=0)
     finally:
