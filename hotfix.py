@@ -215,13 +215,13 @@ def verify() -> str:
             "hydrate_from_state() are hit"
         )
     return (
-        "verify ok: resumed HITL runs (Runner.run over loopback HTTP, conversation_id) send "
-        "every output produced before the interruption, and so does the tracker"
+        "verify ok: resumed HITL runs (Runner.run on the in-process double, conversation_id) "
+        "send every output produced before the interruption, and so does the tracker"
     )
 
 
 def _replay_through_runner() -> list[str]:
-    """Resume through Runner against the loopback stand-in: repro/resume_after_approval.py."""
+    """Resume through Runner against the in-process double: repro/resume_after_approval.py."""
     import asyncio
 
     sys.path.insert(0, str(PATCHES.parent))
