@@ -76,7 +76,7 @@ def outcomes(tmp_path: Path, **variables: str) -> set[str]:
 @pytest.fixture
 def standin() -> Iterator[str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "release_tests.utils.fake_responses_api"],
+        [sys.executable, "-m", "release_tests.utils.loopback_responses_api"],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

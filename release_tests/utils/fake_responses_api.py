@@ -13,25 +13,19 @@ Tests reach it through ``httpx.MockTransport``, with no socket, thread or event 
     async with openai_client(api) as client:  # a real openai.AsyncOpenAI
         model = OpenAIResponsesModel(model="gpt-4.1-mini", openai_client=client)
 
-Run as ``python -m tests.utils.fake_responses_api``, for the live test that another process runs
-against ``OPENAI_BASE_URL``, it serves the scenario of the report's live reproduction on
-127.0.0.1, prints its base URL on one line, and stops when its standard input closes or it
-receives SIGTERM.
+For the live test, which another process runs against ``OPENAI_BASE_URL``,
+``loopback_responses_api.py`` serves the same double on 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import signal
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -210,7 +204,7 @@ async def openai_client(api: StrictResponsesAPI) -> AsyncIterator[AsyncOpenAI]:
 
     No retries: a refused request is the test's finding, not a reason to ask again.
     """
-    # Imported here: the loopback server process below needs neither.
+    # Imported here: the loopback server process (loopback_responses_api.py) needs neither.
     from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
     # The HTTP library the installed openai is built on: httpx2 from openai 3 on (0.24.0's lock
@@ -323,96 +317,9 @@ def _response(response_id: str, body: dict[str, Any], output: list[Item]) -> dic
     }
 
 
-# -- the loopback server, for the one test that another process runs
-
-
-class LoopbackServer:
-    """Serve a ``StrictResponsesAPI`` on an OS-chosen 127.0.0.1 port while in the ``with`` block.
-
-    One request at a time, in one thread, through ``serve_forever``; leaving the block shuts
-    the server down and closes its socket.
-    """
-
-    HOST = "127.0.0.1"
-
-    def __init__(self, api: StrictResponsesAPI) -> None:
-        # Binds the socket now, so base_url is usable as soon as the object exists.
-        self._server = HTTPServer((self.HOST, 0), _handler(api))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.HOST}:{self._server.server_port}/v1"
-
-    def __enter__(self) -> LoopbackServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._thread.join()
-        self._server.server_close()
-
-
-def _handler(api: StrictResponsesAPI) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            reply = api.answer(self.command, self.path, self.rfile.read(length))
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            self.wfile.write(reply.body)
-
-        do_POST = do_GET = do_DELETE = _answer
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return Handler
-
-
-# -- the report's live scenario, for `python -m tests.utils.fake_responses_api`
-
-PARALLEL_BATCH: list[Item] = [
-    {"type": "function_call", "name": "run_cleanup", "arguments": '{"target": "temp_files"}'},
-    {"type": "function_call", "name": "run_diagnostic", "arguments": '{"check_name": "thermal"}'},
-    {"type": "function_call", "name": "run_cleanup", "arguments": '{"target": "winsxs_cache"}'},
-]
-
-
 def message(text: str) -> Item:
     return {
         "type": "message",
         "role": "assistant",
         "content": [{"type": "output_text", "text": text, "annotations": []}],
     }
-
-
-def report_scenario(body: dict[str, Any]) -> list[Item]:
-    """Greet, answer the request for parallel work with the mixed batch, then summarise."""
-    items = _input_items(body)
-    if any(item.get("type") == "function_call_output" for item in items):
-        return [message("All requested operations have been handled.")]
-    if "parallel" in json.dumps(items):
-        return [dict(item) for item in PARALLEL_BATCH]
-    return [message("Hello! Tell me what to clean up or diagnose.")]
-
-
-def _stop_on_signal(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(0)
-
-
-def main() -> None:
-    signal.signal(signal.SIGTERM, _stop_on_signal)
-    with LoopbackServer(StrictResponsesAPI(report_scenario)) as server:
-        print(server.base_url, flush=True)
-        try:
-            sys.stdin.read()  # serve until standard input closes
-        except KeyboardInterrupt:
-            pass
-
-
-if __name__ == "__main__":
-    main()
