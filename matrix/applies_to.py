@@ -29,6 +29,7 @@ def span(versions: list[str], order: list[str]) -> str:
 def expected_lines() -> dict[str, str]:
     """The Applies-To line of every patch the manifest names, by patch file name."""
     manifest = read_manifest()
+    order = numbered(manifest)
     users: dict[str, list[str]] = {}
     fix_of: dict[str, set[str]] = {}
     for row in manifest.values():
@@ -43,7 +44,7 @@ def expected_lines() -> dict[str, str]:
             raise MatrixError(f"{name} is the companion of several fixes: {', '.join(fixes)}")
         fix = next(iter(fixes), name)
         blob = read_patch(PATCHES / fix).base_blob[:8]
-        line = f"{FIELD} openai-agents {span(versions, numbered(manifest))}, src/{MODULE} at blob "
+        line = f"{FIELD} openai-agents {span(versions, order)}, src/{MODULE} at blob "
         lines[name] = line + blob + (f" with {fix} applied" if fixes else "")
     return lines
 

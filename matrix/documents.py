@@ -29,10 +29,15 @@ def affected_versions_table() -> str:
     """
     manifest = read_manifest()
     failing = failing_without_patches()
+    # Each patch names the file revision it fits; read each patch file once.
+    revision = {
+        name: read_patch(PATCHES / name).base_blob[:8]
+        for name in {release.patch for release in manifest.values()}
+    }
     rows = [
         {
             "release": version,
-            "revision": read_patch(PATCHES / release.patch).base_blob[:8],
+            "revision": revision[release.patch],
             "patch": release.patch,
             "unpatched": failing[version],
         }

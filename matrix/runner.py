@@ -21,14 +21,14 @@ def transitions(manifest: dict[str, Release]) -> list[str]:
     """The range's ends, and each release whose patch, companion or failing groups differ from
     those of the release before it, with that release: where the manifest's outcome changes."""
     failing = failing_without_patches()
+
+    def outcome(version: str) -> tuple:
+        return manifest[version].patch, manifest[version].companion, failing[version]
+
     versions = numbered(manifest)
     chosen = {versions[0], versions[-1]}
     for before, after in itertools.pairwise(versions):
-        if (manifest[before].patch, manifest[before].companion, failing[before]) != (
-            manifest[after].patch,
-            manifest[after].companion,
-            failing[after],
-        ):
+        if outcome(before) != outcome(after):
             chosen |= {before, after}
     return sorted(chosen, key=version_key)
 
@@ -39,8 +39,8 @@ def select_releases(
     """Return the releases to check: requested ones, the full range, the releases where the
     outcome changes, or the quick default.
 
-    Releases on the index that patches/manifest does not list yet are checked in both the full
-    range and the quick default, and may be requested by name.
+    Releases on the index that patches/manifest does not list yet are checked in the full range,
+    the transitions and the quick default, and may be requested by name.
     """
     manifest = read_manifest()
     versions = numbered(manifest)
