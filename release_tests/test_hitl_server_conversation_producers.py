@@ -20,53 +20,28 @@ lacks its output, or gets a second one.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import pytest_asyncio
-from openai import AsyncOpenAI
 
 from agents import Agent, RunConfig, RunState, function_tool
 
-from .utils.fake_responses_api import StrictResponsesAPI, message, openai_client
+from .utils.fake_responses_api import (
+    StrictResponsesAPI,
+    assert_every_call_answered_once,
+    message,
+    openai_client,
+)
 from .utils.hitl_producers import (
-    CALL_TYPES,
     GATED,
     PRODUCERS,
     Script,
-    assert_every_call_answered_once,
     model,
+    open_conversation,
     run,
 )
 
 REJECTION = "The operator did not approve this refund."
-
-
-@pytest.fixture
-def script() -> Script:
-    return Script()
-
-
-@pytest.fixture
-def api(script: Script) -> StrictResponsesAPI:
-    return StrictResponsesAPI(script=script)
-
-
-@pytest_asyncio.fixture(loop_scope="function")
-async def client(api: StrictResponsesAPI) -> AsyncIterator[AsyncOpenAI]:
-    async with openai_client(api) as client:
-        yield client
-
-
-def outputs_by_call_id(api: StrictResponsesAPI) -> dict[str, list[Any]]:
-    """Every tool output of any kind the double accepted, by call id, across all requests."""
-    outputs: dict[str, list[Any]] = {}
-    for request in api.accepted:
-        for item in request.get("input") or []:
-            if isinstance(item, dict) and item.get("type") in CALL_TYPES.values():
-                outputs.setdefault(item["call_id"], []).append(item.get("output"))
-    return outputs
 
 
 MODES = ["previous_response_id", "conversation_id", "auto_previous_response_id"]
@@ -91,60 +66,51 @@ def ways() -> list[Any]:
 @pytest.mark.allow_call_model_methods
 @pytest.mark.parametrize(("producer", "mode", "streamed", "approve"), ways())
 async def test_resume_sends_each_local_output_of_the_interrupted_turn_once(
-    api: StrictResponsesAPI,
-    client: AsyncOpenAI,
-    script: Script,
-    producer: str,
-    mode: str,
-    streamed: bool,
-    approve: bool,
+    producer: str, mode: str, streamed: bool, approve: bool
 ) -> None:
-    ran: list[str] = []
-    scenario = PRODUCERS[producer](client, script, ran)
+    script = Script()
+    api = StrictResponsesAPI(script=script)
+    async with openai_client(api) as client:
+        ran: list[str] = []
+        scenario = PRODUCERS[producer](client, script, ran)
 
-    @function_tool(needs_approval=True)
-    def issue_refund(order_id: str) -> str:
-        ran.append("issue_refund")
-        return f"Refunded {order_id}."
+        @function_tool(needs_approval=True)
+        def issue_refund(order_id: str) -> str:
+            ran.append("issue_refund")
+            return f"Refunded {order_id}."
 
-    agent = Agent(
-        name="support",
-        instructions="support",
-        model=model(client),
-        tools=[issue_refund, *scenario.tools],
-        handoffs=scenario.handoffs,
-    )
-    run_config = RunConfig(tracing_disabled=True, **scenario.run_config)
-    conversation: dict[str, Any] = {"conversation_id": "conv_producers"}
-    if mode == "previous_response_id":
-        script.add("support", [message("Hello! How can I help?")])
-        warm_up = await run(agent, "Hello.", run_config, streamed=False)
-        conversation = {"previous_response_id": warm_up.last_response_id}
-    elif mode == "auto_previous_response_id":
-        conversation = {"auto_previous_response_id": True}
-    script.add("support", [GATED, *scenario.calls])
-    if scenario.resumed_by == "support":
-        script.add("support", [message("Done.")])
+        agent = Agent(
+            name="support",
+            instructions="support",
+            model=model(client),
+            tools=[issue_refund, *scenario.tools],
+            handoffs=scenario.handoffs,
+        )
+        run_config = RunConfig(tracing_disabled=True, **scenario.run_config)
+        conversation = await open_conversation(agent, script, run_config, mode)
+        script.add("support", [GATED, *scenario.calls])
+        if scenario.resumed_by == "support":
+            script.add("support", [message("Done.")])
 
-    first = await run(agent, "Refund order_1.", run_config, streamed=streamed, **conversation)
+        first = await run(agent, "Refund order_1.", run_config, streamed=streamed, **conversation)
 
-    assert [item.call_id for item in first.interruptions] == ["call_REFUND"]
-    assert ran == scenario.ran_before_interruption
-    if scenario.tools_at_resume is not None:
-        agent = agent.clone(tools=[issue_refund, *scenario.tools_at_resume])
-    state = await RunState.from_string(agent, first.to_state().to_string())
-    [interruption] = state.get_interruptions()
-    if approve:
-        state.approve(interruption)
-    else:
-        state.reject(interruption, rejection_message=REJECTION)
-    resumed = await run(agent, state, run_config, streamed=streamed)
+        assert [item.call_id for item in first.interruptions] == ["call_REFUND"]
+        assert ran == scenario.ran_before_interruption
+        if scenario.tools_at_resume is not None:
+            agent = agent.clone(tools=[issue_refund, *scenario.tools_at_resume])
+        state = await RunState.from_string(agent, first.to_state().to_string())
+        [interruption] = state.get_interruptions()
+        if approve:
+            state.approve(interruption)
+        else:
+            state.reject(interruption, rejection_message=REJECTION)
+        resumed = await run(agent, state, run_config, streamed=streamed)
 
-    assert resumed.final_output == "Done."
-    assert resumed.interruptions == []
-    assert_every_call_answered_once(api, resumed.last_response_id)
-    outputs = outputs_by_call_id(api)
-    assert outputs["call_REFUND"] == ["Refunded order_1." if approve else REJECTION]
-    for call_id, expected in scenario.outputs.items():
-        assert outputs[call_id] == [expected]
-    assert ran == scenario.ran_before_interruption + (["issue_refund"] if approve else [])
+        assert resumed.final_output == "Done."
+        assert resumed.interruptions == []
+        assert_every_call_answered_once(api, resumed.last_response_id)
+        outputs = api.outputs_by_call_id()
+        assert outputs["call_REFUND"] == ["Refunded order_1." if approve else REJECTION]
+        for call_id, expected in scenario.outputs.items():
+            assert outputs[call_id] == [expected]
+        assert ran == scenario.ran_before_interruption + (["issue_refund"] if approve else [])

@@ -10,46 +10,36 @@ against a strict in-process double of the API, through ``httpx.MockTransport``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 import pytest
-import pytest_asyncio
 from openai import AsyncOpenAI
 
-from agents import Agent, RunConfig, Runner, RunState, function_tool
+from agents import Agent, RunConfig, RunState, function_tool
 
-from .utils.fake_responses_api import StrictResponsesAPI, message, openai_client
-from .utils.hitl_producers import model
+from .utils.fake_responses_api import (
+    StrictResponsesAPI,
+    assert_every_call_answered_once,
+    message,
+    openai_client,
+)
+from .utils.hitl_producers import call, model, run
 
+# Tracing stays off: no trace leaves for the real API.
+RUN_CONFIG = RunConfig(tracing_disabled=True)
 Decision = Literal["reject", "approve", "mixed"]
 REJECTION = "The operator did not approve this cleanup."
 
 
-def call(call_id: str, name: str, arguments: str) -> dict[str, Any]:
-    return {"type": "function_call", "call_id": call_id, "name": name, "arguments": arguments}
-
-
 MIXED_BATCH = [
-    call("call_CLEANUP1", "run_cleanup", '{"target": "temp_files"}'),
-    call("call_DIAG", "run_diagnostic", '{"check_name": "thermal"}'),
-    call("call_CLEANUP2", "run_cleanup", '{"target": "winsxs_cache"}'),
+    call("call_CLEANUP1", "run_cleanup", {"target": "temp_files"}),
+    call("call_DIAG", "run_diagnostic", {"check_name": "thermal"}),
+    call("call_CLEANUP2", "run_cleanup", {"target": "winsxs_cache"}),
 ]
 SECOND_BATCH = [
-    call("call_CLEANUP3", "run_cleanup", '{"target": "prefetch"}'),
-    call("call_DIAG2", "run_diagnostic", '{"check_name": "disk"}'),
+    call("call_CLEANUP3", "run_cleanup", {"target": "prefetch"}),
+    call("call_DIAG2", "run_diagnostic", {"check_name": "disk"}),
 ]
-
-
-@pytest.fixture
-def api() -> StrictResponsesAPI:
-    return StrictResponsesAPI(script=[])
-
-
-@pytest_asyncio.fixture(loop_scope="function")
-async def client(api: StrictResponsesAPI) -> AsyncIterator[AsyncOpenAI]:
-    async with openai_client(api) as client:
-        yield client
 
 
 def diagnostic_output(check_name: str) -> str:
@@ -85,16 +75,6 @@ def make_agent(client: AsyncOpenAI, ran: list[str]) -> Agent[Any]:
     )
 
 
-async def run(agent: Agent[Any], input: Any, *, streamed: bool, **kwargs: Any) -> Any:
-    run_config = RunConfig(tracing_disabled=True)
-    if not streamed:
-        return await Runner.run(agent, input, run_config=run_config, **kwargs)
-    result = Runner.run_streamed(agent, input, run_config=run_config, **kwargs)
-    async for _ in result.stream_events():
-        pass
-    return result
-
-
 async def decide_and_resume(
     agent: Agent[Any], result: Any, approve: set[str], *, streamed: bool
 ) -> Any:
@@ -105,7 +85,7 @@ async def decide_and_resume(
             state.approve(interruption)
         else:
             state.reject(interruption, rejection_message=REJECTION)
-    return await run(agent, state, streamed=streamed)
+    return await run(agent, state, RUN_CONFIG, streamed=streamed)
 
 
 async def start(
@@ -115,7 +95,7 @@ async def start(
     if mode == "previous_response_id":
         api.add_turns([message("Hello! How can I help?")])
         warm_up = await run(
-            agent, "Hello, I may need cleanup and diagnostics soon.", streamed=False
+            agent, "Hello, I may need cleanup and diagnostics soon.", RUN_CONFIG, streamed=False
         )
         assert warm_up.last_response_id
         conversation: dict[str, Any] = {"previous_response_id": warm_up.last_response_id}
@@ -125,6 +105,7 @@ async def start(
     result = await run(
         agent,
         "Clean up temp_files and winsxs_cache and run a thermal diagnostic.",
+        RUN_CONFIG,
         streamed=streamed,
         **conversation,
     )
@@ -132,83 +113,72 @@ async def start(
     return result
 
 
-def assert_every_call_answered_once(api: StrictResponsesAPI, last_response_id: str | None) -> None:
-    """No request was refused, and each call was answered once, by request and in the context."""
-    assert api.rejections == []
-    assert len(api.requests) == len(api.accepted)
-    calls = api.call_ids()
-    outputs = api.outputs_by_call_id()
-    assert {call_id: len(texts) for call_id, texts in outputs.items()} == dict.fromkeys(calls, 1)
-    assert last_response_id is not None
-    context = api.contexts[last_response_id]
-    answered = Counter(
-        item["call_id"] for item in context if item.get("type") == "function_call_output"
-    )
-    assert answered == Counter(calls)
-
-
 @pytest.mark.allow_call_model_methods
 @pytest.mark.parametrize("streamed", [False, True], ids=["run", "run_streamed"])
 @pytest.mark.parametrize("mode", ["previous_response_id", "conversation_id"])
 @pytest.mark.parametrize("decision", ["reject", "approve", "mixed"])
 async def test_resume_after_mixed_parallel_calls_delivers_every_tool_output(
-    api: StrictResponsesAPI, client: AsyncOpenAI, streamed: bool, mode: str, decision: Decision
+    streamed: bool, mode: str, decision: Decision
 ) -> None:
-    ran: list[str] = []
-    agent = make_agent(client, ran)
-    approved = {
-        "reject": set(),
-        "approve": {"call_CLEANUP1", "call_CLEANUP2"},
-        "mixed": {"call_CLEANUP1"},
-    }[decision]
+    api = StrictResponsesAPI(script=[])
+    async with openai_client(api) as client:
+        ran: list[str] = []
+        agent = make_agent(client, ran)
+        approved = {
+            "reject": set(),
+            "approve": {"call_CLEANUP1", "call_CLEANUP2"},
+            "mixed": {"call_CLEANUP1"},
+        }[decision]
 
-    result = await start(api, agent, mode, [MIXED_BATCH, [message("Done.")]], streamed=streamed)
-    assert ran == ["run_diagnostic:thermal"]
+        result = await start(api, agent, mode, [MIXED_BATCH, [message("Done.")]], streamed=streamed)
+        assert ran == ["run_diagnostic:thermal"]
 
-    resumed = await decide_and_resume(agent, result, approved, streamed=streamed)
+        resumed = await decide_and_resume(agent, result, approved, streamed=streamed)
 
-    assert resumed.final_output == "Done."
-    assert resumed.interruptions == []
-    assert_every_call_answered_once(api, resumed.last_response_id)
-    outputs = api.outputs_by_call_id()
-    assert outputs["call_DIAG"] == [diagnostic_output("thermal")]
-    targets = {"call_CLEANUP1": "temp_files", "call_CLEANUP2": "winsxs_cache"}
-    # Approved calls run concurrently on resume, in no promised order.
-    assert ran[0] == "run_diagnostic:thermal"
-    assert Counter(ran[1:]) == Counter(
-        f"run_cleanup:{target}" for call_id, target in targets.items() if call_id in approved
-    )
-    for call_id, target in targets.items():
-        expected = f"Cleaned up {target}" if call_id in approved else REJECTION
-        assert outputs[call_id] == [expected]
+        assert resumed.final_output == "Done."
+        assert resumed.interruptions == []
+        assert_every_call_answered_once(api, resumed.last_response_id)
+        outputs = api.outputs_by_call_id()
+        assert outputs["call_DIAG"] == [diagnostic_output("thermal")]
+        targets = {"call_CLEANUP1": "temp_files", "call_CLEANUP2": "winsxs_cache"}
+        # Approved calls run concurrently on resume, in no promised order.
+        assert ran[0] == "run_diagnostic:thermal"
+        assert Counter(ran[1:]) == Counter(
+            f"run_cleanup:{target}" for call_id, target in targets.items() if call_id in approved
+        )
+        for call_id, target in targets.items():
+            expected = f"Cleaned up {target}" if call_id in approved else REJECTION
+            assert outputs[call_id] == [expected]
 
 
 @pytest.mark.allow_call_model_methods
 @pytest.mark.parametrize("streamed", [False, True], ids=["run", "run_streamed"])
 @pytest.mark.parametrize("mode", ["previous_response_id", "conversation_id"])
 async def test_resume_delivers_every_tool_output_after_a_second_mixed_interruption(
-    api: StrictResponsesAPI, client: AsyncOpenAI, streamed: bool, mode: str
+    streamed: bool, mode: str
 ) -> None:
-    ran: list[str] = []
-    agent = make_agent(client, ran)
+    api = StrictResponsesAPI(script=[])
+    async with openai_client(api) as client:
+        ran: list[str] = []
+        agent = make_agent(client, ran)
 
-    turns = [MIXED_BATCH, SECOND_BATCH, [message("Done.")]]
-    first = await start(api, agent, mode, turns, streamed=streamed)
-    second = await decide_and_resume(
-        agent, first, {"call_CLEANUP1", "call_CLEANUP2"}, streamed=streamed
-    )
-    assert [item.call_id for item in second.interruptions] == ["call_CLEANUP3"]
-    assert ran[-1] == "run_diagnostic:disk"
-    resumed = await decide_and_resume(agent, second, set(), streamed=streamed)
+        turns = [MIXED_BATCH, SECOND_BATCH, [message("Done.")]]
+        first = await start(api, agent, mode, turns, streamed=streamed)
+        second = await decide_and_resume(
+            agent, first, {"call_CLEANUP1", "call_CLEANUP2"}, streamed=streamed
+        )
+        assert [item.call_id for item in second.interruptions] == ["call_CLEANUP3"]
+        assert ran[-1] == "run_diagnostic:disk"
+        resumed = await decide_and_resume(agent, second, set(), streamed=streamed)
 
-    assert resumed.final_output == "Done."
-    assert resumed.interruptions == []
-    assert_every_call_answered_once(api, resumed.last_response_id)
-    # The two approved cleanups run concurrently, in no promised order.
-    assert ran[0] == "run_diagnostic:thermal"
-    assert Counter(ran[1:3]) == Counter(["run_cleanup:temp_files", "run_cleanup:winsxs_cache"])
-    assert ran[3:] == ["run_diagnostic:disk"]
-    outputs = api.outputs_by_call_id()
-    assert outputs["call_DIAG"] == [diagnostic_output("thermal")]
-    assert outputs["call_DIAG2"] == [diagnostic_output("disk")]
-    assert outputs["call_CLEANUP3"] == [REJECTION]
+        assert resumed.final_output == "Done."
+        assert resumed.interruptions == []
+        assert_every_call_answered_once(api, resumed.last_response_id)
+        # The two approved cleanups run concurrently, in no promised order.
+        assert ran[0] == "run_diagnostic:thermal"
+        assert Counter(ran[1:3]) == Counter(["run_cleanup:temp_files", "run_cleanup:winsxs_cache"])
+        assert ran[3:] == ["run_diagnostic:disk"]
+        outputs = api.outputs_by_call_id()
+        assert outputs["call_DIAG"] == [diagnostic_output("thermal")]
+        assert outputs["call_DIAG2"] == [diagnostic_output("disk")]
+        assert outputs["call_CLEANUP3"] == [REJECTION]

@@ -24,12 +24,10 @@ answered by the strict in-process double through ``httpx.MockTransport``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-import pytest_asyncio
-from openai import AsyncOpenAI
 
 from agents import (
     Agent,
@@ -45,12 +43,17 @@ from agents import (
     function_tool,
 )
 
-from .utils.fake_responses_api import StrictResponsesAPI, message, openai_client
+from .utils.fake_responses_api import (
+    StrictResponsesAPI,
+    assert_every_call_answered_once,
+    message,
+    openai_client,
+)
 from .utils.hitl_producers import (
     Script,
-    assert_every_call_answered_once,
     call,
     model,
+    open_conversation,
     requires_release,
     run,
 )
@@ -64,22 +67,6 @@ MAX_TURNS_NOT_RESUMABLE = (
     "a state saved by a max_turns error handler keeps max_turns and is not resumable through the "
     "public API: resuming raises MaxTurnsExceeded before any request"
 )
-
-
-@pytest.fixture
-def script() -> Script:
-    return Script()
-
-
-@pytest.fixture
-def api(script: Script) -> StrictResponsesAPI:
-    return StrictResponsesAPI(script=script)
-
-
-@pytest_asyncio.fixture(loop_scope="function")
-async def client(api: StrictResponsesAPI) -> AsyncIterator[AsyncOpenAI]:
-    async with openai_client(api) as client:
-        yield client
 
 
 def first_tool_result_is_final(
@@ -179,55 +166,47 @@ def ways() -> list[Any]:
 @pytest.mark.allow_call_model_methods
 @pytest.mark.parametrize(("state_name", "variant", "mode", "streamed", "serialization"), ways())
 async def test_resume_sends_the_tool_output_of_the_saved_state_once(
-    api: StrictResponsesAPI,
-    client: AsyncOpenAI,
-    script: Script,
-    state_name: str,
-    variant: str,
-    mode: str,
-    streamed: bool,
-    serialization: str,
+    state_name: str, variant: str, mode: str, streamed: bool, serialization: str
 ) -> None:
-    ran: list[str] = []
+    script = Script()
+    api = StrictResponsesAPI(script=script)
+    async with openai_client(api) as client:
+        ran: list[str] = []
 
-    @function_tool
-    def lookup_order(order_id: str) -> str:
-        ran.append("lookup_order")
-        return f"Order {order_id} shipped."
+        @function_tool
+        def lookup_order(order_id: str) -> str:
+            ran.append("lookup_order")
+            return f"Order {order_id} shipped."
 
-    agent = Agent(name="support", instructions="support", model=model(client), tools=[lookup_order])
-    run_config = RunConfig(tracing_disabled=True)
-    conversation: dict[str, Any] = {"conversation_id": "conv_states"}
-    if mode == "previous_response_id":
-        script.add("support", [message("Hello! How can I help?")])
-        warm_up = await run(agent, "Hello.", run_config, streamed=False)
-        conversation = {"previous_response_id": warm_up.last_response_id}
-    elif mode == "auto_previous_response_id":
-        conversation = {"auto_previous_response_id": True}
-    script.add("support", [LOOKUP], [message("Done.")])
+        agent = Agent(
+            name="support", instructions="support", model=model(client), tools=[lookup_order]
+        )
+        run_config = RunConfig(tracing_disabled=True)
+        conversation = await open_conversation(agent, script, run_config, mode)
+        script.add("support", [LOOKUP], [message("Done.")])
 
-    _, save = STATES[state_name]
-    agent, first = await save(agent, run_config, variant, streamed, **conversation)
+        _, save = STATES[state_name]
+        agent, first = await save(agent, run_config, variant, streamed, **conversation)
 
-    assert ran == ["lookup_order"]
-    assert api.outputs_by_call_id() == {}
-    state = first.to_state()
-    if serialization == "string":
-        state = await RunState.from_string(agent, state.to_string())
-    if mode == "previous_response_id":
-        conversation = {"previous_response_id": first.last_response_id}
-    if state_name == "max-turns-handler":
-        # The caller lifts the limit the first run ended on.
-        conversation["max_turns"] = 10
-    requests_before_resume = len(api.requests)
-    try:
-        resumed = await run(agent, state, run_config, streamed=streamed, **conversation)
-    except MaxTurnsExceeded:
-        if state_name == "max-turns-handler" and len(api.requests) == requests_before_resume:
-            pytest.xfail(MAX_TURNS_NOT_RESUMABLE)
-        raise
+        assert ran == ["lookup_order"]
+        assert api.outputs_by_call_id() == {}
+        state = first.to_state()
+        if serialization == "string":
+            state = await RunState.from_string(agent, state.to_string())
+        if mode == "previous_response_id":
+            conversation = {"previous_response_id": first.last_response_id}
+        if state_name == "max-turns-handler":
+            # The caller lifts the limit the first run ended on.
+            conversation["max_turns"] = 10
+        requests_before_resume = len(api.requests)
+        try:
+            resumed = await run(agent, state, run_config, streamed=streamed, **conversation)
+        except MaxTurnsExceeded:
+            if state_name == "max-turns-handler" and len(api.requests) == requests_before_resume:
+                pytest.xfail(MAX_TURNS_NOT_RESUMABLE)
+            raise
 
-    assert resumed.final_output == "Done."
-    assert_every_call_answered_once(api, resumed.last_response_id)
-    assert api.outputs_by_call_id() == {"call_LOOKUP": [LOOKED_UP]}
-    assert ran == ["lookup_order"]
+        assert resumed.final_output == "Done."
+        assert_every_call_answered_once(api, resumed.last_response_id)
+        assert api.outputs_by_call_id() == {"call_LOOKUP": [LOOKED_UP]}
+        assert ran == ["lookup_order"]

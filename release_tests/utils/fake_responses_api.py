@@ -23,6 +23,7 @@ import itertools
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -36,6 +37,15 @@ Item = dict[str, Any]
 Script = Callable[[dict[str, Any]], list[Item]]
 
 ROUTES = {"/v1/responses", "/responses"}
+# Each kind of call a response can hold, and the kind of input item that answers it.
+CALL_TYPES = {
+    "function_call": "function_call_output",
+    "custom_tool_call": "custom_tool_call_output",
+    "computer_call": "computer_call_output",
+    "local_shell_call": "local_shell_call_output",
+    "shell_call": "shell_call_output",
+    "apply_patch_call": "apply_patch_call_output",
+}
 # Where openai_client() sends requests; the transport answers them, so the host is never resolved.
 BASE_URL = "https://example.test/v1"
 
@@ -83,11 +93,11 @@ class StrictResponsesAPI:
         self.script.extend(turns)
 
     def outputs_by_call_id(self) -> dict[str, list[Any]]:
-        """Every function_call_output the double accepted, by call id, across all requests."""
+        """Every tool output of any kind the double accepted, by call id, across all requests."""
         outputs: dict[str, list[Any]] = {}
         for request in self.accepted:
             for item in _input_items(request):
-                if item.get("type") == "function_call_output":
+                if item.get("type") in CALL_TYPES.values():
                     outputs.setdefault(item["call_id"], []).append(item.get("output"))
         return outputs
 
@@ -215,6 +225,30 @@ async def openai_client(api: StrictResponsesAPI) -> AsyncIterator[AsyncOpenAI]:
         yield AsyncOpenAI(api_key="test", base_url=BASE_URL, http_client=http_client, max_retries=0)
     finally:
         await http_client.aclose()
+
+
+def assert_every_call_answered_once(api: StrictResponsesAPI, last_response_id: str | None) -> None:
+    """No request was refused, and every call of every kind was answered once, over the wire:
+    in the final response's context each call has exactly one output, and no earlier context
+    has an output without its call."""
+    assert api.rejections == []
+    assert len(api.requests) == len(api.accepted)
+    assert last_response_id is not None
+    for context in api.contexts.values():
+        calls = Counter(
+            (CALL_TYPES[item["type"]], item["call_id"])
+            for item in context
+            if item.get("type") in CALL_TYPES
+        )
+        answers = Counter(
+            (item["type"], item["call_id"])
+            for item in context
+            if item.get("type") in CALL_TYPES.values()
+        )
+        if context is api.contexts[last_response_id]:
+            assert answers == calls
+        else:
+            assert not answers - calls
 
 
 def _json_reply(status: int, payload: dict[str, Any]) -> Reply:

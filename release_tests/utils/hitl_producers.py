@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from importlib.metadata import version
@@ -29,21 +28,14 @@ from agents import (
     tool_output_guardrail,
 )
 
-from .fake_responses_api import StrictResponsesAPI, message
+from .fake_responses_api import message
+from .hitl import consume_stream
 
 GATED = {
     "type": "function_call",
     "call_id": "call_REFUND",
     "name": "issue_refund",
     "arguments": '{"order_id": "order_1"}',
-}
-CALL_TYPES = {
-    "function_call": "function_call_output",
-    "custom_tool_call": "custom_tool_call_output",
-    "computer_call": "computer_call_output",
-    "local_shell_call": "local_shell_call_output",
-    "shell_call": "shell_call_output",
-    "apply_patch_call": "apply_patch_call_output",
 }
 
 
@@ -52,33 +44,22 @@ async def run(agent: Agent[Any], input: Any, run_config: RunConfig, **kwargs: An
     if not kwargs.pop("streamed"):
         return await Runner.run(agent, input, run_config=run_config, **kwargs)
     result = Runner.run_streamed(agent, input, run_config=run_config, **kwargs)
-    async for _ in result.stream_events():
-        pass
+    await consume_stream(result)
     return result
 
 
-def assert_every_call_answered_once(api: StrictResponsesAPI, last_response_id: str | None) -> None:
-    """No request was refused, and every call of every kind was answered once, over the wire:
-    in the final response's context each call has exactly one output, and no earlier context
-    has an output without its call."""
-    assert api.rejections == []
-    assert len(api.requests) == len(api.accepted)
-    assert last_response_id is not None
-    for context in api.contexts.values():
-        calls = Counter(
-            (CALL_TYPES[item["type"]], item["call_id"])
-            for item in context
-            if item.get("type") in CALL_TYPES
-        )
-        answers = Counter(
-            (item["type"], item["call_id"])
-            for item in context
-            if item.get("type") in CALL_TYPES.values()
-        )
-        if context is api.contexts[last_response_id]:
-            assert answers == calls
-        else:
-            assert not answers - calls
+async def open_conversation(
+    agent: Agent[Any], script: Script, run_config: RunConfig, mode: str
+) -> dict[str, Any]:
+    """What continues a server-managed conversation in ``mode``: a finished first turn's
+    ``previous_response_id``, a ``conversation_id``, or ``auto_previous_response_id``."""
+    if mode == "previous_response_id":
+        script.add(agent.name, [message("Hello! How can I help?")])
+        warm_up = await run(agent, "Hello.", run_config, streamed=False)
+        return {"previous_response_id": warm_up.last_response_id}
+    if mode == "auto_previous_response_id":
+        return {"auto_previous_response_id": True}
+    return {"conversation_id": f"conv_{agent.name}"}
 
 
 def call(call_id: str, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -228,12 +209,7 @@ def agent_as_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenar
         ran.append("shipping_rates")
         return f"Zone {zone}: 5 EUR."
 
-    rates = Agent(
-        name="rates",
-        instructions="rates",
-        model=model(client),
-        tools=[shipping_rates],
-    )
+    rates = Agent(name="rates", instructions="rates", model=model(client), tools=[shipping_rates])
     script.add(
         "rates",
         [call("call_RATES_INNER", "shipping_rates", {"zone": "eu"})],
