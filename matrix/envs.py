@@ -14,11 +14,15 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from releases import MODULE, PATCHES, git_blob, read_manifest, read_patch, write_atomically
 
 from .paths import CACHE
 from .shell import MatrixError, run, say
+
+if TYPE_CHECKING:
+    from .trees import Source
 
 # Test tools, at the versions upstream's lock gives its groups and extras. Upstream's tests import
 # httpx (test_agent_runner_streamed.py from 0.21.0 on), which releases built on openai 3 do not
@@ -57,7 +61,7 @@ def release_lock(name: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def pins(release: str, source: Path, cutoff: str | None, python: str) -> Path:
+def pins(release: str, source: Source, python: str) -> Path:
     """Runtime pins from upstream's uv.lock plus its test tools, resolved once per release and
     Python version (markers such as `python_version < "3.11"` differ between them)."""
     version = python_version(python)
@@ -65,14 +69,15 @@ def pins(release: str, source: Path, cutoff: str | None, python: str) -> Path:
     if target.exists() and release != "main":
         return target
     export = ["uv", "export", "--frozen", "--no-hashes", "--no-emit-project", "--quiet"]
-    runtime = run([*export, "--no-dev"], cwd=source).stdout
-    dev = run([*export, "--all-groups", "--all-extras"], cwd=source).stdout
+    runtime = run([*export, "--no-dev"], cwd=source.tree).stdout
+    dev = run([*export, "--all-groups", "--all-extras"], cwd=source.tree).stdout
     tools = [line for line in dev.splitlines() if line.split("==")[0] in TEST_TOOLS]
     with tempfile.TemporaryDirectory() as scratch:
         requirements = Path(scratch) / "requirements.in"
         requirements.write_text(runtime + "\n".join(tools) + "\n")
         command = ["uv", "pip", "compile", "--quiet", "--no-header", "--python-version", version]
         command.append(requirements)
+        cutoff = source.cutoff()
         if cutoff:
             command += ["--exclude-newer", cutoff]
         compiled = run(command).stdout
@@ -128,7 +133,7 @@ def held_env(release: str, python: str) -> Iterator[tuple[Path, Path, Path]]:
         assert not isinstance(source, str)
         where = env_dir(release, python)
         with release_lock(where.name):
-            requirements = pins(release, source.tree, source.cutoff, python)
+            requirements = pins(release, source, python)
             interpreter = make_env(where, requirements, source.package, python, patch)
             yield interpreter, source.tree, Path(scratch)
 

@@ -40,7 +40,7 @@ def gates(releases: list[str], python: str) -> int:
                 target = tree / ours.relative_to(ROOT)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(ours, target)
-            requirements = pins(release, tree, source.cutoff, python)
+            requirements = pins(release, source, python)
             export = ["uv", "export", "--frozen", "--no-hashes", "--quiet", "--only-group", "dev"]
             dev = run([*export, "--no-emit-project"], cwd=tree).stdout.splitlines()
             tools = [line for line in dev if line.split("==")[0] in GATE_TOOLS]

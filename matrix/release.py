@@ -118,7 +118,7 @@ def check_release(
                 where = env_dir(release, python)
                 held.enter_context(release_lock(where.name))
             with timed(row, "install"):
-                requirements = pins(release, source.tree, source.cutoff, python)
+                requirements = pins(release, source, python)
                 interpreter = make_env(
                     where, requirements, source.package, python, PATCHES / row.patch
                 )

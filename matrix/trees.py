@@ -21,11 +21,15 @@ IDENTITY = ["-c", "user.name=matrix", "-c", "user.email=matrix@localhost"]
 
 @dataclass
 class Source:
-    """Where a release comes from: its installable package and its upstream tree."""
+    """Where a release comes from: its installable package, its upstream tree and its sdist."""
 
     package: Path
     tree: Path
-    cutoff: str | None
+    sdist: Path | None
+
+    def cutoff(self) -> str | None:
+        """The sdist's upload time, which the index is asked for only when pins are resolved."""
+        return upload_time(self.sdist.name) if self.sdist else None
 
 
 def release_source(
@@ -45,7 +49,7 @@ def release_source(
         return Source(upstream, upstream, None)
     wheel = download(f"openai_agents-{release}-py3-none-any.whl")
     sdist = download(f"openai_agents-{release}.tar.gz")
-    return Source(wheel, unpack(sdist, work, whole=whole), upload_time(sdist.name))
+    return Source(wheel, unpack(sdist, work, whole=whole), sdist)
 
 
 def unpack(sdist: Path, work: Path, *, whole: bool) -> Path:
