@@ -87,9 +87,9 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     )
     sub.add_argument("--upstream", type=Path, help="local upstream checkout to use as main")
     interpreter(sub)
-    # Three jobs per core: much of a release's time is spent waiting (loopback HTTP, upstream's
-    # retry back-offs, subprocesses). Warm full range on 2 cores: 306 s with 2 jobs, 250 s with 3,
-    # 222 s with 4, 199 s with 6; its CPU time, about 380 s, puts the floor near 190 s.
+    # Three jobs per core: a release also waits (on git, uv and hotfix.py, and on its pytest
+    # server's start), and the extra jobs fill those gaps. Warm full range on 2 cores with 6 jobs:
+    # 351 s wall for 673 s of CPU, so both cores stay busy nearly throughout.
     sub.add_argument("--jobs", type=positive, default=3 * (os.cpu_count() or 1))
     sub.add_argument("--keep", action="store_true", help="keep each release's work dir")
     sub.add_argument("--report-dir", type=Path, default=BUILD, help="default: build")
@@ -97,7 +97,7 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     compare = "compare, write nothing; exit 1 if it differs"
     # The generated documents: each is written, or with --check compared.
     for name, write, summary in (
-        ("evidence-table", evidence_table, "docs/evidence.md's release table, from the report"),
+        ("evidence-table", evidence_table, "docs/evidence.md's release table, from the manifest"),
         ("tests-patch", tests_patch, "patches/tests.patch: our tests/ added to upstream's tests/"),
         ("applies-to", applies_to, "each patch's DEP-3 Applies-To line, from patches/manifest"),
     ):

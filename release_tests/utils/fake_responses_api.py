@@ -101,16 +101,6 @@ class StrictResponsesAPI:
                     outputs.setdefault(item["call_id"], []).append(item.get("output"))
         return outputs
 
-    def call_ids(self) -> list[str]:
-        """Call ids of every function call the model made, in order."""
-        calls = [
-            item["call_id"]
-            for context in self.contexts.values()
-            for item in context
-            if item.get("type") == "function_call"
-        ]
-        return list(dict.fromkeys(calls))
-
     # -- the transport-independent answer
 
     def answer(self, method: str, path: str, content: bytes) -> Reply:
