@@ -29,7 +29,9 @@ import pytest
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-from .harness import ROOT, ResumeProperty, failure_body
+from matrix.paths import PROPERTY_DB
+
+from .harness import ResumeProperty, failure_body
 from .resume_scenario import Scenario
 
 settings.register_profile(
@@ -45,7 +47,7 @@ settings.register_profile(
     "fresh",
     parent=settings.get_profile("ci"),
     derandomize=False,
-    database=DirectoryBasedExampleDatabase(ROOT / "build" / "cache" / "property-db"),
+    database=DirectoryBasedExampleDatabase(PROPERTY_DB),
     print_blob=True,
 )
 

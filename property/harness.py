@@ -15,6 +15,8 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
+from matrix.paths import property_report
+
 from .known_defects import known_defects
 from .resume_report import failure_text, legend, problems, write_report
 from .resume_runner import play
@@ -26,8 +28,6 @@ from .sdk_features import (
     supported_modes,
     supported_producers,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 class PropertyBroken(AssertionError):
@@ -53,7 +53,7 @@ class ResumeProperty:
         # Upstream defects worked around on this release, by the combination they rule out.
         self.defects = known_defects() if work_around else {}
         self.without = without
-        self.report = report or ROOT / "build" / f"property-{self.release}.md"
+        self.report = report or property_report(self.release)
         # Play numbers, for the call ids each play puts on the wire.
         self.plays = itertools.count(1)
 

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import releases  # noqa: E402 - the repository root is put on sys.path just above
-from matrix.paths import CACHE  # noqa: E402
+from matrix.paths import CACHE, PROPERTY_DB, property_report  # noqa: E402
 
 HYPOTHESIS = "hypothesis==6.155.2"
 PROBE = """
@@ -158,7 +158,7 @@ def pytest_command(args: argparse.Namespace, report: Path) -> list[str]:
     command += ["--hypothesis-show-statistics", f"--property-report={report}"]
     command.append(f"--hypothesis-profile={'fresh' if args.fresh else 'ci'}")
     if args.fresh:
-        command.append(f"--property-db={CACHE / 'property-db'}")
+        command.append(f"--property-db={PROPERTY_DB}")
     if args.seed is not None:
         command.append(f"--hypothesis-seed={args.seed}")
     if args.examples is not None:
@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     except (DriverError, releases.PatchError) as error:
         print(f"property: {error}", file=sys.stderr)
         return 2
-    report = ROOT / "build" / f"property-{release}.md"
+    report = property_report(release)
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(extra), str(ROOT)]),
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed is not None:
         print(f"property: fresh exploration repeated with seed {args.seed}, no example database")
     elif args.fresh:
-        print(f"property: fresh exploration; failures saved in {CACHE / 'property-db'}")
+        print(f"property: fresh exploration; failures saved in {PROPERTY_DB}")
     original: bytes | None = None
     code = 2
     report.unlink(missing_ok=True)
