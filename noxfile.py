@@ -91,6 +91,12 @@ def evidence_check(session: nox.Session) -> None:
 
 
 @nox.session(tags=["ci", "ci-checks"])
+def issue_check(session: nox.Session) -> None:
+    """Fail if ISSUE.md's repro, its output or its releases disagree with a rerun."""
+    helper(session, "issue")
+
+
+@nox.session(tags=["ci", "ci-checks"])
 def gates(session: nox.Session) -> None:
     """Upstream's ruff, mypy, pyright and truthiness check on patched 0.13.3 and newest trees."""
     helper(session, "gates")

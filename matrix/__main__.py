@@ -19,6 +19,7 @@ from . import __doc__ as description
 from .applies_to import applies_to
 from .documents import evidence_table, tests_patch
 from .gates import gates
+from .issue import issue_check
 from .manifest import update
 from .paths import BUILD, CACHE, TESTS_PATCH
 from .property import property_command
@@ -116,6 +117,12 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
         "upstream's ruff, mypy, pyright and optional-truthiness check on the patched trees",
     )
     sub.add_argument("releases", nargs="*", type=release, help="default: 0.13.3 and the newest")
+    sub = command(
+        "issue",
+        lambda a: issue_check(a.python),
+        "ISSUE.md's repro, its output and its releases against a rerun on the newest release",
+    )
+    interpreter(sub)
     sub = command(
         "upstream-series",
         lambda a: upstream_series(a.python),

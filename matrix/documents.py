@@ -9,7 +9,7 @@ from pathlib import Path
 
 from releases import PATCHES, read_manifest, read_patch, write_atomically
 
-from .groups import PUBLIC_API_GROUPS
+from .groups import NEXT_TURN_GROUPS, OPEN_GROUPS, PUBLIC_API_GROUPS
 from .manifest import failing_without_patches
 from .paths import EVIDENCE, ROOT, TESTS, TESTS_PATCH
 from .shell import MatrixError, run
@@ -52,7 +52,7 @@ def affected_versions_table() -> str:
         failing = [
             PUBLIC_NAMES.get(group, group.partition(":")[2] or group)
             for group in PUBLIC_API_GROUPS
-            if group in row["unpatched"]
+            if group in row["unpatched"] and group not in NEXT_TURN_GROUPS
         ]
         return f"**fails**: {', '.join(failing)}" if failing else "passes"
 
@@ -61,6 +61,14 @@ def affected_versions_table() -> str:
             return "passes"
         return "**fails**" if public_api(row) != "passes" else "**fails** (only here)"
 
+    def next_turn(row: dict) -> str:
+        failing = [g.partition(":")[2] for g in NEXT_TURN_GROUPS if g in row["unpatched"]]
+        return f"**fails**: {', '.join(failing)}" if failing else "passes"
+
+    def with_patch(row: dict) -> str:
+        still = [g.partition(":")[2] for g in OPEN_GROUPS if g in row["unpatched"]]
+        return f"all pass but the next turn ({', '.join(still)})" if still else "all pass"
+
     def key(row: dict) -> tuple:
         return (
             row["revision"],
@@ -68,6 +76,7 @@ def affected_versions_table() -> str:
             public_api(row),
             tracker(row),
             verdict(row, "stale-input-ids"),
+            next_turn(row),
         )
 
     groups: list[list[dict]] = []
@@ -77,16 +86,18 @@ def affected_versions_table() -> str:
         else:
             groups.append([row])
     lines = [
-        "| releases | file revision | through the public API (`Runner`, HTTP) "
+        "| releases | file revision | documented next turn (`Runner`, HTTP) "
+        "| resume through the public API (`Runner`, HTTP) "
         "| at the tracker (report's Part 1) | #2798 address reuse | patch | with the patch |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for group in groups:
         first, last = group[0], group[-1]
         span = first["release"] if first is last else f"{first['release']} – {last['release']}"
         lines.append(
-            f"| {span} | `{first['revision']}` | {public_api(first)} | {tracker(first)} "
-            f"| {verdict(first, 'stale-input-ids')} | `patches/{first['patch']}` | all pass |"
+            f"| {span} | `{first['revision']}` | {next_turn(first)} | {public_api(first)} "
+            f"| {tracker(first)} | {verdict(first, 'stale-input-ids')} "
+            f"| `patches/{first['patch']}` | {with_patch(first)} |"
         )
     return "\n".join(lines) + "\n"
 

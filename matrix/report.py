@@ -41,7 +41,7 @@ def row_cells(row: Row) -> list[str]:
         row.openai,
         row.pydantic,
         unpatched,
-        row.patched,
+        row.patched + (f"; still failing: {', '.join(row.open_groups)}" if row.open_groups else ""),
         row.upstream,
         row.apply_check,
         f"{row.seconds:.1f}",

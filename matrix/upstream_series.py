@@ -1,9 +1,10 @@
 """`python -m matrix upstream-series`: the series offered upstream, on the newest release's tree.
 
-`git am` of the fix, the runner helper's removal and patches/tests.patch on a repository made
-from the newest sdist. Then the tests that tests.patch adds run against the release as published
-(every one must fail) and against the series' source tree (every one must pass), together with
-upstream's own tests of the files the series changes.
+`git am` of the fix and patches/tests.patch, the pull request, on a repository made from the
+newest sdist. Then the tests that tests.patch adds run against the release as published (every one
+must fail) and against the series' source tree (every one must pass), together with upstream's own
+tests of the files the series changes. The runner helper's removal, an optional follow-up, is then
+applied on top, and the same tests must pass again.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ PYTEST_FLAGS = ("-p", "no:cacheprovider", "-q", "--tb=line", "-rA", "--inline-sn
 
 
 def series_patches(release: str) -> list[Path]:
-    return [PATCHES / release_for(release).patch, HELPER_REMOVAL, TESTS_PATCH]
+    return [PATCHES / release_for(release).patch, TESTS_PATCH]
 
 
 def outcomes(output: str) -> dict[str, str]:
@@ -63,6 +64,9 @@ def upstream_series(python: str) -> int:
         patched_env = {**env, "PYTHONPATH": str(repo / "src")}
         done = run([*pytest, *ours, *UPSTREAM_TESTS], cwd=repo, env=patched_env, check=False)
         patched = outcomes(done.stdout)
+        run(["git", *IDENTITY, "am", "--quiet", HELPER_REMOVAL], cwd=repo)
+        follow_up = run([*pytest, *ours, *UPSTREAM_TESTS], cwd=repo, env=patched_env, check=False)
+        without_helper = outcomes(follow_up.stdout)
     ours_ids = sorted(n for n in patched if n.split("::")[0] in ours)
     if not ours_ids:
         raise MatrixError("the series run collected none of the tests tests.patch adds")
@@ -77,4 +81,12 @@ def upstream_series(python: str) -> int:
         say(f"  passes without the series, so it proves nothing: {node}")
     for node in not_passing:
         say(f"  does not pass with the series: {node} ({patched[node]})")
-    return 1 if not_failing or not_passing or done.returncode else 0
+    not_passing_after = sorted(n for n, outcome in without_helper.items() if outcome != "PASSED")
+    say(
+        f"with the follow-up {HELPER_REMOVAL.name} on top: "
+        f"{len(without_helper) - len(not_passing_after)} of {len(without_helper)} pass"
+    )
+    for node in not_passing_after:
+        say(f"  does not pass with the follow-up: {node} ({without_helper[node]})")
+    failed = not_failing or not_passing or not_passing_after
+    return 1 if failed or done.returncode or follow_up.returncode else 0

@@ -2,10 +2,33 @@
 
 ``StrictResponsesAPI`` keeps every response's full context (what it inherited through
 ``previous_response_id`` or a ``conversation``, the request's input, and the response's output)
-and rejects a request the way the real API does when a function call lacks its output, or when a
-call gets a second output. The model is scripted: each request takes the next list of output
-items from ``script``, or asks a callable for them. Its logic knows nothing of a transport: it
-maps a method, a path and a body to a status and a body.
+and rejects a request only where the real API is documented, or quoted in a public thread, to
+reject it. Each rule and its source:
+
+- a function call in the context without an output: 400 "No tool output found for function call
+  <call_id>." (quoted from the API in
+  https://github.com/openai/openai-agents-python/issues/3004 and
+  https://github.com/openai/openai-agents-python/issues/1061);
+- an output whose call is not in the context: 400 "No tool call found for function call output
+  with call_id <call_id>." (quoted with the API's JSON in https://github.com/vercel/ai/issues/8216);
+- an input item whose id the context already holds: 400 "Duplicate item found with id <id>.
+  Remove duplicate items from your input and try again." (quoted from the API in
+  https://github.com/openai/openai-agents-python/issues/1789);
+- ``previous_response_id`` together with ``conversation``: the API reference says the two cannot
+  be used together; the message text is this double's own;
+- an unknown ``previous_response_id``: the API cannot continue a response it does not hold; the
+  message text is this double's own;
+- a ``function_call`` or ``function_call_output`` without ``call_id``: the API reference marks
+  ``call_id`` required; the message text is this double's own.
+
+Assumptions, not checked against the API: an unknown conversation id is an empty conversation (the
+real API wants it created first), and a second output for one call is accepted. The double never
+rejects a duplicate output: whether the SDK sent an output once is the tests' assertion about the
+SDK (``assert_every_call_answered_once``), not a claim about the server.
+
+The model is scripted: each request takes the next list of output items from ``script``, or asks a
+callable for them. Its logic knows nothing of a transport: it maps a method, a path and a body to a
+status and a body.
 
 Tests reach it through ``httpx.MockTransport``, with no socket, thread or event loop of its own::
 
@@ -273,11 +296,14 @@ def _input_items(body: dict[str, Any]) -> list[Item]:
 
 
 def _check_input(context: list[Item], new_input: list[Item]) -> None:
-    """Reject input the way the Responses API does: every call answered, and only once."""
+    """Reject input the way the Responses API does (the rules in this module's docstring)."""
     seen_ids = {item["id"] for item in context if item.get("id")}
     for item in new_input:
         if item.get("id") and item["id"] in seen_ids:
-            raise RequestRejected(f"Duplicate item found with id {item['id']}.")
+            raise RequestRejected(
+                f"Duplicate item found with id {item['id']}. "
+                "Remove duplicate items from your input and try again."
+            )
         if item.get("id"):
             seen_ids.add(item["id"])
     items = context + new_input
@@ -286,7 +312,7 @@ def _check_input(context: list[Item], new_input: list[Item]) -> None:
             if not isinstance(item.get("call_id"), str):
                 raise RequestRejected(f"Missing required parameter: call_id of {item['type']}.")
     calls = [item["call_id"] for item in items if item.get("type") == "function_call"]
-    answered: dict[str, int] = {}
+    answered: set[str] = set()
     for item in items:
         if item.get("type") == "function_call_output":
             call_id = item["call_id"]
@@ -294,9 +320,7 @@ def _check_input(context: list[Item], new_input: list[Item]) -> None:
                 raise RequestRejected(
                     f"No tool call found for function call output with call_id {call_id}."
                 )
-            answered[call_id] = answered.get(call_id, 0) + 1
-            if answered[call_id] > 1:
-                raise RequestRejected(f"Duplicate tool output for function call {call_id}.")
+            answered.add(call_id)
     for call_id in calls:
         if call_id not in answered:
             raise RequestRejected(f"No tool output found for function call {call_id}.")

@@ -1,15 +1,21 @@
-"""Resume a server-managed run that finished on a tool's output.
+"""The turns after a server-managed run that finished on a tool's output, over the wire.
 
 Standalone: needs only ``openai-agents`` installed, makes no network calls and needs no API key.
-A strict in-process stand-in for the Responses API answers the real ``AsyncOpenAI`` client.
+The real ``AsyncOpenAI`` client talks through ``MockTransport`` to a strict in-process double of
+the Responses API. The double rejects a request only as the API is quoted rejecting it: a function
+call in the context without an output answers 400 "No tool output found for function call
+<call_id>." (https://github.com/openai/openai-agents-python/issues/3004).
 
 The agent uses ``tool_use_behavior="stop_on_first_tool"``, so the first run ends on the output of
-``lookup`` without another model request. The run's state goes through ``to_string()`` and
-``RunState.from_string()`` and is resumed on the same ``conversation_id`` or with
-``previous_response_id``. An affected release drops the local ``function_call_output`` from the
-resume request and the API answers ``400 No tool output found for function call call_lookup.``
+``lookup`` without another model request, on a ``conversation_id`` or chained by response id. Then,
+for each mode:
 
-Exit codes: 0 when every mode resumes, 1 when the bug shows, 2 when the first run itself fails.
+- the next turn, as docs/running_agents.md says: the same ``conversation_id`` plus the new user
+  turn, or ``previous_response_id=result.last_response_id`` plus the new user turn;
+- the finished run's state, through ``to_string()`` and ``RunState.from_string()``, resumed on the
+  same conversation (a terminal state: the second symptom of the same missing output).
+
+Exit codes: 0 when every turn is accepted, 1 when the bug shows, 2 when a first run itself fails.
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections import Counter
 from typing import Any
 
 from openai import AsyncOpenAI, BadRequestError, DefaultAsyncHttpxClient
@@ -67,7 +72,6 @@ class FakeResponsesAPI:
     """Answers POST /v1/responses like the real API, checking tool outputs in the context."""
 
     def __init__(self) -> None:
-        self.script = [FUNCTION_CALL, MESSAGE]
         self.conversations: dict[str, list[dict[str, Any]]] = {}
         self.responses: dict[str, list[dict[str, Any]]] = {}
 
@@ -88,15 +92,12 @@ class FakeResponsesAPI:
         else:
             history = []
         context = history + new_input
-        # Every function call in the context needs exactly one output with its call id.
-        calls = Counter(i["call_id"] for i in context if i.get("type") == "function_call")
-        outputs = Counter(i["call_id"] for i in context if i.get("type") == "function_call_output")
-        for call_id in calls | outputs:
-            if outputs[call_id] < calls[call_id]:
-                return error(f"No tool output found for function call {call_id}.")
-            if outputs[call_id] > calls[call_id]:
-                return error(f"Duplicate tool output for function call {call_id}.")
-        output = [self.script.pop(0) if len(self.script) > 1 else self.script[0]]
+        # Every function call in the context needs an output with its call id.
+        answered = {i["call_id"] for i in context if i.get("type") == "function_call_output"}
+        for item in context:
+            if item.get("type") == "function_call" and item["call_id"] not in answered:
+                return error(f"No tool output found for function call {item['call_id']}.")
+        output = [FUNCTION_CALL if not history else MESSAGE]
         response_id = f"resp_{len(self.responses) + 1}"
         self.responses[response_id] = context + output
         if conversation:
@@ -129,60 +130,79 @@ class SetupError(Exception):
     """The first run failed, so the environment is at fault rather than the bug."""
 
 
-async def scenario(mode: str) -> None:
+async def first_run(mode: str) -> tuple[Agent[Any], Any, dict[str, Any], Any]:
+    """A server-managed run that ends on the tool's output; its agent, result and mode."""
     http_client = http.AsyncClient(transport=http.MockTransport(FakeResponsesAPI()))
+    client = AsyncOpenAI(
+        base_url="https://example.test/v1",
+        api_key="test-key",
+        http_client=http_client,
+        max_retries=0,
+    )
+    model = OpenAIResponsesModel(model="gpt-4.1", openai_client=client)
+    agent = Agent(
+        name="weather", model=model, tools=[lookup], tool_use_behavior="stop_on_first_tool"
+    )
+    first: dict[str, Any] = (
+        {"conversation_id": "conv_1"}
+        if mode == "conversation_id"
+        else {"auto_previous_response_id": True}
+    )
     try:
-        client = AsyncOpenAI(
-            base_url="https://example.test/v1",
-            api_key="test-key",
-            http_client=http_client,
-            max_retries=0,
-        )
-        model = OpenAIResponsesModel(model="gpt-4.1", openai_client=client)
-        agent = Agent(
-            name="weather", model=model, tools=[lookup], tool_use_behavior="stop_on_first_tool"
-        )
-        # The first run is server-managed too: on the conversation, or chained by response id.
-        first: dict[str, Any] = (
-            {"conversation_id": "conv_1"}
-            if mode == "conversation_id"
-            else {"auto_previous_response_id": True}
-        )
-        try:
-            result = await Runner.run(agent, "Weather in Paris?", **first)
-        except Exception as exc:
-            raise SetupError(f"{type(exc).__name__}: {exc}") from exc
-        if result.final_output != "Sunny in Paris.":
-            raise SetupError(f"unexpected final output {result.final_output!r}")
+        result = await Runner.run(agent, "Weather in Paris?", **first)
+    except Exception as exc:
+        await http_client.aclose()
+        raise SetupError(f"{type(exc).__name__}: {exc}") from exc
+    if result.final_output != "Sunny in Paris.":
+        await http_client.aclose()
+        raise SetupError(f"unexpected final output {result.final_output!r}")
+    settings = (
+        first if mode == "conversation_id" else {"previous_response_id": result.last_response_id}
+    )
+    return agent, result, settings, http_client
 
-        # Serialise and restore the state, as an application would between requests.
-        state = await RunState.from_string(agent, result.to_state().to_string())
-        if mode == "conversation_id":
-            resumed = await Runner.run(agent, state, conversation_id="conv_1")
-        else:
-            resumed = await Runner.run(agent, state, previous_response_id=result.last_response_id)
-        print(f"{mode}: ok, resumed run finished with {resumed.final_output!r}")
+
+async def next_turn(mode: str) -> str:
+    agent, result, settings, http_client = await first_run(mode)
+    try:
+        second = await Runner.run(agent, "And in Rome?", **settings)
     finally:
         await http_client.aclose()
+    return f"finished with {second.final_output!r}"
+
+
+async def resume_finished_state(mode: str) -> str:
+    agent, result, settings, http_client = await first_run(mode)
+    try:
+        # Serialise and restore the state, as an application would between requests.
+        state = await RunState.from_string(agent, result.to_state().to_string())
+        resumed = await Runner.run(agent, state, **settings)
+    finally:
+        await http_client.aclose()
+    return f"finished with {resumed.final_output!r}"
 
 
 async def main() -> int:
     set_tracing_disabled(True)
     failed = []
-    for mode in ("conversation_id", "previous_response_id"):
-        try:
-            await scenario(mode)
-        except SetupError as exc:
-            print(f"{mode}: SETUP FAILED, the first run did not finish: {exc}")
-            print("Could not set up the reproduction; this is not the bug.")
-            return 2
-        except BadRequestError as exc:
-            print(f"{mode}: FAILED, resume request rejected: {exc}")
-            failed.append(mode)
+    for name, turn in (
+        ("next turn", next_turn),
+        ("resume of the finished state", resume_finished_state),
+    ):
+        for mode in ("conversation_id", "previous_response_id"):
+            try:
+                print(f"{name}, {mode}: ok, {await turn(mode)}")
+            except SetupError as exc:
+                print(f"{name}, {mode}: SETUP FAILED, the first run did not finish: {exc}")
+                print("Could not set up the reproduction; this is not the bug.")
+                return 2
+            except BadRequestError as exc:
+                print(f"{name}, {mode}: FAILED, request rejected: {exc}")
+                failed.append(f"{name}, {mode}")
     if failed:
-        print(f"BUG: resuming a run that finished on a tool output fails ({', '.join(failed)}).")
+        print(f"BUG: the first run's tool output never reached the server ({len(failed)} failed).")
         return 1
-    print("OK: resuming a run that finished on a tool output works in every mode.")
+    print("OK: every turn after a run that finished on a tool output is accepted.")
     return 0
 
 
