@@ -1,21 +1,29 @@
-"""Check, apply, verify and undo the oai_conversation.py fix on an installed openai-agents.
+"""Check, apply, verify and undo the package's fixes on an installed openai-agents.
 
 Run it from a checkout with the Python of the environment to fix; it needs only the standard
 library and releases.py, next to it, which reads the manifest and the patches:
 
-    .venv/bin/python hotfix.py status
+    .venv/bin/python hotfix.py status [--json]
     .venv/bin/python hotfix.py apply
     .venv/bin/python hotfix.py apply --fix-only
     .venv/bin/python hotfix.py verify
     .venv/bin/python hotfix.py revert
 
-Releases before 0.17.7 also take a companion patch (patches/manifest names it), which keeps the
-objects the tracker records by id() alive (upstream #3621): `apply` puts on the fix and the
-companion, `apply --fix-only` the fix alone, and `apply` on a file with the fix alone adds the
-companion. The patches are chosen by the release, and the installed file's git blob must be one of
-the states they define (the release's file, the fix, the fix and its companion); anything else is
-refused and nothing is written. The new file is computed whole and replaced atomically, in one
-write, so an install is never left half-patched.
+patches/manifest names, for each release, the fix of oai_conversation.py, its companion (releases
+before 0.17.7, which record the tracker's items by id(), upstream #3621) and the runner patches
+of the next-turn fix (the releases whose runner files the package has patches for). `apply` puts
+all of them on, `apply --fix-only` all but the companion, and `apply` on a partly patched install
+adds what is missing. Each file's git blob must be one of the states its patches define; anything
+else is refused and nothing is written. Every new file is computed whole before any is written,
+and each is replaced atomically; if a later write fails, the files already written are put back,
+so an install is never left half-patched.
+
+Exit status, for scripts (`status --json` prints the state as JSON):
+  0  done; for status, the state was read
+  1  verify found a dropped output
+  2  usage error (an unknown command, flag or combination)
+  3  nothing to do: the install is already in the state asked for
+  4  refused: an unsupported release, a file in no known state, or a patch that does not fit
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import importlib.util
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,45 +46,62 @@ from releases import (
     Release,
     apply_hunks,
     git_blob,
+    read_manifest,
     read_patch,
     release_for,
     write_atomically,
 )
 
+EXIT_VERIFY_FAILED, EXIT_NOTHING_TO_DO, EXIT_REFUSED = 1, 3, 4
+UNPATCHED, FIX_ONLY, PATCHED, PARTLY = "unpatched", "fix-only", "patched", "partly patched"
+
 
 class HotfixError(PatchError):
-    """A refusal of the command line: the message says why, and nothing was changed."""
+    """A refusal: the message says why, and nothing was changed."""
+
+    exit_status = EXIT_REFUSED
 
 
-UNPATCHED, FIX, FIX_AND_COMPANION = "unpatched", "fix", "fix+companion"
+class NothingToDo(HotfixError):
+    exit_status = EXIT_NOTHING_TO_DO
+
+
+class VerifyFailed(HotfixError):
+    exit_status = EXIT_VERIFY_FAILED
 
 
 @dataclass(frozen=True)
 class Fix:
-    """A release's patch and, for releases before 0.17.7, the companion applied on top of it."""
+    """A release's patches: the fix, its companion (or None) and the runner patches."""
 
+    version: str
     patch: Patch
     companion: Patch | None
+    runner: tuple[Patch, ...]
 
-    @property
-    def names(self) -> str:
-        return " and ".join(p.path.name for p in (self.patch, self.companion) if p is not None)
+    def chains(self) -> dict[str, tuple[Patch, ...]]:
+        """Each file's patches, in the order they go on, by the file's module path."""
+        fix = (self.patch, *([self.companion] if self.companion is not None else []))
+        return {MODULE: fix, **{patch.module: (patch,) for patch in self.runner}}
 
-    @property
-    def full(self) -> str:
-        """The state `apply` brings the file to."""
-        return FIX if self.companion is None else FIX_AND_COMPANION
+    def targets(self, *, fix_only: bool = False) -> dict[str, int]:
+        """How many of each file's patches `apply` (or `apply --fix-only`) puts on."""
+        return {
+            module: 1 if fix_only and module == MODULE else len(chain)
+            for module, chain in self.chains().items()
+        }
 
-    def blobs(self) -> dict[str, str]:
-        """Each state's git blob, by state."""
-        blobs = {UNPATCHED: self.patch.base_blob, FIX: self.patch.fixed_blob}
-        if self.companion is not None:
-            blobs[FIX_AND_COMPANION] = self.companion.fixed_blob
-        return blobs
+    def names(self, modules: dict[str, tuple[int, int]] | None = None) -> list[str]:
+        """The patch files, or those between each file's two counts of patches."""
+        chains = self.chains()
+        spans = modules or {module: (0, len(chain)) for module, chain in chains.items()}
+        return [
+            p.path.name for m, (a, b) in spans.items() for p in chains[m][min(a, b) : max(a, b)]
+        ]
 
 
 def read_fix(release: Release) -> Fix:
-    """The release's patch and companion, checked to follow each other."""
+    """The release's patches, checked to follow each other."""
     patch = read_patch_file(release.patch)
     companion = None if release.companion is None else read_patch_file(release.companion)
     if companion is not None and companion.base_blob != patch.fixed_blob:
@@ -83,7 +109,9 @@ def read_fix(release: Release) -> Fix:
             f"{companion.path.name} applies to blob {companion.base_blob[:8]}, not to "
             f"{patch.path.name}'s result ({patch.fixed_blob[:8]}); nothing changed"
         )
-    return Fix(patch, companion)
+    if patch.module != MODULE:
+        raise HotfixError(f"{patch.path.name} changes {patch.module}, not {MODULE}")
+    return Fix(release.version, patch, companion, tuple(map(read_patch_file, release.runner)))
 
 
 def read_patch_file(name: str) -> Patch:
@@ -93,7 +121,8 @@ def read_patch_file(name: str) -> Patch:
     return read_patch(path)
 
 
-def installed_module() -> tuple[str, Path]:
+def installed_site() -> tuple[str, Path]:
+    """The installed release and the directory that holds its `agents` package."""
     try:
         version = importlib.metadata.version("openai-agents")
     except importlib.metadata.PackageNotFoundError:
@@ -101,97 +130,151 @@ def installed_module() -> tuple[str, Path]:
     spec = importlib.util.find_spec("agents")
     if spec is None or not spec.submodule_search_locations:
         raise HotfixError(f"the 'agents' package cannot be found by {sys.executable}")
-    path = Path(next(iter(spec.submodule_search_locations))).parent / MODULE
-    if not path.is_file():
-        raise HotfixError(f"{path} does not exist; openai-agents {version} predates the tracker")
-    return version, path
+    return version, Path(next(iter(spec.submodule_search_locations))).parent
 
 
-def file_state(path: Path, fix: Fix) -> str:
-    """Return the file's state (UNPATCHED, FIX, FIX_AND_COMPANION), or raise for any other file."""
-    blob = git_blob(path.read_bytes())
-    known = fix.blobs()
-    for state, state_blob in known.items():
-        if blob == state_blob:
-            return state
-    fixed = f"the fixed one ({known[FIX][:8]})"
-    if FIX_AND_COMPANION in known:
-        fixed += f" nor the fixed one with its companion ({known[FIX_AND_COMPANION][:8]})"
-    raise HotfixError(
-        f"{path} has blob {blob[:8]}, which is neither the release's file "
-        f"({known[UNPATCHED][:8]}) nor {fixed}: it was modified locally or belongs to another "
-        "release; nothing changed"
+def file_states(site: Path, fix: Fix) -> dict[str, int]:
+    """How many of its patches each file carries; refused for a file in no known state."""
+    states = {}
+    for module, chain in fix.chains().items():
+        path = site / module
+        if not path.is_file():
+            raise HotfixError(f"{path} does not exist; it is not openai-agents {fix.version}")
+        blobs = [chain[0].base_blob, *(patch.fixed_blob for patch in chain)]
+        blob = git_blob(path.read_bytes())
+        if blob not in blobs:
+            known = ", ".join(b[:8] for b in blobs)
+            raise HotfixError(
+                f"{path} has blob {blob[:8]}, none of the release's file and its patched states "
+                f"({known}): it was modified locally or belongs to another release; nothing changed"
+            )
+        states[module] = blobs.index(blob)
+    return states
+
+
+def summary(fix: Fix, states: dict[str, int]) -> str:
+    if not any(states.values()):
+        return UNPATCHED
+    if states == fix.targets():
+        return PATCHED
+    if fix.companion is not None and states == fix.targets(fix_only=True):
+        return FIX_ONLY
+    return PARTLY
+
+
+def next_turn_note(fix: Fix) -> str:
+    """Why a release has no next-turn fix; empty where it has one."""
+    if fix.runner:
+        return ""
+    carried = [v for v, row in read_manifest().items() if row.runner]
+    return (
+        f"no next-turn fix for openai-agents {fix.version}: the package has runner patches only "
+        f"for {', '.join(carried) or 'no release'}, so after a run ends on a tool output the next "
+        "turn on its conversation still fails with 400 No tool output found"
     )
 
 
-def resolve(version: str | None, path: Path | None) -> tuple[str, Path, Fix]:
-    if path is None:
-        installed_version, path = installed_module()
-        version = version or installed_version
-    assert version is not None
-    return version, path, read_fix(release_for(version))
+def state_report(fix: Fix, site: Path) -> dict[str, object]:
+    states = file_states(site, fix)
+    chains = fix.chains()
+    return {
+        "version": fix.version,
+        "site": str(site),
+        "state": summary(fix, states),
+        "applied": fix.names({m: (0, n) for m, n in states.items()}),
+        "missing": fix.names({m: (n, len(chains[m])) for m, n in states.items()}),
+        "next_turn_fix": bool(fix.runner),
+        "next_turn_note": next_turn_note(fix),
+    }
 
 
-def status(version: str, path: Path, fix: Fix) -> str:
-    state = file_state(path, fix)
+def status(fix: Fix, site: Path) -> str:
+    report = state_report(fix, site)
+    state, missing = report["state"], ", ".join(report["missing"])  # type: ignore[arg-type]
+    head = f"openai-agents {fix.version}"
     if state == UNPATCHED:
-        return (
-            f"openai-agents {version}: AFFECTED, unpatched; fix with `hotfix.py apply` "
-            f"({fix.names}, {path})"
+        line = f"{head}: AFFECTED, unpatched; fix with `hotfix.py apply` ({missing}, {site})"
+    elif state == PATCHED:
+        line = f"{head}: patched with {', '.join(report['applied'])} ({site})"  # type: ignore[arg-type]
+    elif state == FIX_ONLY:
+        line = (
+            f"{head}: patched without {missing}; a live run can still drop a tool output "
+            f"(upstream #3621): add it with `hotfix.py apply` ({site})"
         )
-    if state == FIX and fix.companion is not None:
-        return (
-            f"openai-agents {version}: patched with {fix.patch.path.name} only; without "
-            f"{fix.companion.path.name} a live run can still drop a tool output (upstream "
-            f"#3621): add it with `hotfix.py apply` ({path})"
-        )
-    return f"openai-agents {version}: patched with {fix.names} ({path})"
+    else:
+        line = f"{head}: partly patched, {missing} missing: `hotfix.py apply` adds it ({site})"
+    note = report["next_turn_note"]
+    return f"{line}\n{note}" if note else line
 
 
-def apply(version: str, path: Path, fix: Fix, *, fix_only: bool = False) -> str:
-    """Bring the file to the fix and its companion (or, with fix_only, the fix alone)."""
-    state = file_state(path, fix)
-    target = FIX if fix_only else fix.full
-    if state == target:
-        applied = fix.patch.path.name if target == FIX else fix.names
+def apply(fix: Fix, site: Path, *, fix_only: bool = False) -> str:
+    """Bring every file to its patched state (with fix_only, the companion left off)."""
+    states = file_states(site, fix)
+    targets = fix.targets(fix_only=fix_only)
+    if states == targets:
+        raise NothingToDo(
+            f"openai-agents {fix.version} is already patched with "
+            f"{', '.join(fix.names({m: (0, n) for m, n in states.items()}))} ({site}); "
+            "nothing changed"
+        )
+    if any(states[m] > targets[m] for m in states):
         raise HotfixError(
-            f"openai-agents {version} is already patched with {applied} ({path}); nothing changed"
+            f"openai-agents {fix.version} carries the companion ({site}); to keep the fix alone, "
+            "run `hotfix.py revert` first; nothing changed"
         )
-    if state == FIX_AND_COMPANION:
-        raise HotfixError(
-            f"openai-agents {version} is patched with {fix.names} ({path}); to keep the fix "
-            "alone, run `hotfix.py revert` first; nothing changed"
-        )
-    steps = [fix.patch] if state == UNPATCHED else []
-    if target == FIX_AND_COMPANION:
-        assert fix.companion is not None
-        steps.append(fix.companion)
-    text = path.read_text()
-    for patch in steps:
-        text = apply_hunks(text, patch)
-    write_atomically(path, text, fix.blobs()[target])
-    return f"openai-agents {version}: applied {' and '.join(p.path.name for p in steps)} to {path}"
+    spans = {m: (states[m], targets[m]) for m in states if states[m] != targets[m]}
+    write_all(site, fix, spans)
+    return f"openai-agents {fix.version}: applied {', '.join(fix.names(spans))} to {site}"
 
 
-def revert(version: str, path: Path, fix: Fix) -> str:
-    """Bring the file back to the release's own, from the fix alone or with its companion."""
-    state = file_state(path, fix)
-    if state == UNPATCHED:
-        raise HotfixError(f"openai-agents {version} is not patched ({path}); nothing changed")
-    steps = [fix.patch] if state == FIX else [fix.companion, fix.patch]
-    text = path.read_text()
-    for patch in steps:
-        assert patch is not None
-        text = apply_hunks(text, patch, reverse=True)
-    write_atomically(path, text, fix.blobs()[UNPATCHED])
-    names = " and ".join(p.path.name for p in steps if p is not None)
-    return f"openai-agents {version}: reverted {names} from {path}"
+def revert(fix: Fix, site: Path) -> str:
+    """Bring every file back to the release's own."""
+    states = file_states(site, fix)
+    if not any(states.values()):
+        raise NothingToDo(f"openai-agents {fix.version} is not patched ({site}); nothing changed")
+    spans = {m: (n, 0) for m, n in states.items() if n}
+    write_all(site, fix, spans)
+    return f"openai-agents {fix.version}: reverted {', '.join(fix.names(spans))} from {site}"
 
 
-def verify() -> str:
-    """Replay the report's scenario against the imported SDK: through Runner, then the tracker."""
+def write_all(site: Path, fix: Fix, spans: dict[str, tuple[int, int]]) -> None:
+    """Take each file from one count of its patches to another: every new text is computed and
+    checked first, then the files are written; if a write fails, those written are restored."""
+    chains = fix.chains()
+    planned: dict[Path, tuple[bytes, str]] = {}
+    for module, (start, end) in spans.items():
+        path = site / module
+        text = path.read_text()
+        chain = chains[module]
+        if end > start:
+            for patch in chain[start:end]:
+                text = apply_hunks(text, patch)
+        else:
+            for patch in reversed(chain[end:start]):
+                text = apply_hunks(text, patch, reverse=True)
+        blob = chain[end - 1].fixed_blob if end else chain[0].base_blob
+        if git_blob(text.encode()) != blob:
+            raise HotfixError(
+                f"{path}: the result does not match the patch's target; nothing changed"
+            )
+        planned[path] = (path.read_bytes(), text)
+    written: list[Path] = []
     try:
-        failures = [failure for failure in _replay_through_runner() if failure]
+        for path, (_, text) in planned.items():
+            write_atomically(path, text)
+            written.append(path)
+    except BaseException:
+        for path in written:
+            write_atomically(path, planned[path][0])
+        raise
+
+
+def verify(fix: Fix) -> str:
+    """Replay the report's scenarios against the imported SDK: through Runner, then the tracker,
+    and, where the release has the next-turn fix, the next turn after a run ends on a tool
+    output."""
+    try:
+        failures = [failure for failure in _replay_through_runner(fix) if failure]
         tracker = _replay_report_scenario()
     except HotfixError:
         raise
@@ -204,29 +287,29 @@ def verify() -> str:
             f"{openai.__version__} may be newer than the installed openai-agents supports"
         ) from None
     if failures:
-        raise HotfixError(
-            "verify FAILED: Runner.run cannot resume a rejected call on a conversation_id "
-            + "; nor ".join(failures)
-        )
+        raise VerifyFailed("verify FAILED through Runner: " + "; ".join(failures))
     if tracker:
-        raise HotfixError(
+        raise VerifyFailed(
             f"verify FAILED at the tracker: {tracker}; Runner.run resumed every scenario in "
             "repro/resume_after_approval.py on this release, so only callers of "
             "hydrate_from_state() are hit"
         )
-    return (
+    done = (
         "verify ok: resumed HITL runs (Runner.run on the in-process double, conversation_id) "
         "send every output produced before the interruption, and so does the tracker"
     )
+    if fix.runner:
+        return done + "; the next turn after a run that ends on a tool output is accepted"
+    return f"{done}\n{next_turn_note(fix)}"
 
 
-def _replay_through_runner() -> list[str]:
+def _replay_through_runner(fix: Fix) -> list[str]:
     """Resume through Runner against the in-process double: repro/resume_after_approval.py."""
     import asyncio
 
     sys.path.insert(0, str(PATCHES.parent))
     try:
-        from repro.resume_after_approval import verdicts
+        from repro.resume_after_approval import next_turn_verdict, verdicts
     except ModuleNotFoundError as error:
         if error.name not in {
             "repro",
@@ -236,8 +319,14 @@ def _replay_through_runner() -> list[str]:
         }:
             raise
         raise HotfixError(f"run hotfix.py from a full checkout ({error})") from None
-    results = asyncio.run(verdicts())
-    return [f"next to {name} ({verdict})" for name, verdict in results.items() if verdict != "ok"]
+    results = {
+        f"resuming a rejected call next to {k}": v for k, v in asyncio.run(verdicts()).items()
+    }
+    if fix.runner:
+        results["the next turn on a conversation_id after a stop tool"] = asyncio.run(
+            next_turn_verdict()
+        )
+    return [f"{name} ({verdict})" for name, verdict in results.items() if verdict != "ok"]
 
 
 def _replay_report_scenario() -> str:
@@ -293,29 +382,48 @@ def _replay_report_scenario() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__[__doc__.index("Exit status") :],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
     parser.add_argument("command", choices=["status", "apply", "verify", "revert"])
-    parser.add_argument("--version", help="release the file belongs to (default: installed)")
+    parser.add_argument("--version", help="release the files belong to (default: installed)")
     parser.add_argument(
-        "--file", type=Path, help="oai_conversation.py to act on (default: installed)"
+        "--site", type=Path, help="directory holding the agents package (default: installed)"
     )
     parser.add_argument(
-        "--fix-only", action="store_true", help="apply: the fix without its companion patch"
+        "--fix-only", action="store_true", help="apply: every patch but the companion"
     )
+    parser.add_argument("--json", action="store_true", help="status: print the state as JSON")
     args = parser.parse_args(argv)
     if args.fix_only and args.command != "apply":
         parser.error("--fix-only goes with apply only")
+    if args.json and args.command != "status":
+        parser.error("--json goes with status only")
     try:
-        if args.command == "verify":
-            print(verify())
+        version, site = args.version, args.site
+        if site is None:
+            installed_version, site = installed_site()
+            version = version or installed_version
+        elif version is None:
+            parser.error("--site needs --version")
+        fix = read_fix(release_for(version))
+        if args.command == "status":
+            print(json.dumps(state_report(fix, site)) if args.json else status(fix, site))
         elif args.command == "apply":
-            print(apply(*resolve(args.version, args.file), fix_only=args.fix_only))
+            print(apply(fix, site, fix_only=args.fix_only))
+        elif args.command == "revert":
+            print(revert(fix, site))
         else:
-            action = {"status": status, "revert": revert}[args.command]
-            print(action(*resolve(args.version, args.file)))
+            print(verify(fix))
+    except HotfixError as error:
+        print(f"hotfix: {error}", file=sys.stderr)
+        return error.exit_status
     except PatchError as error:
         print(f"hotfix: {error}", file=sys.stderr)
-        return 1
+        return EXIT_REFUSED
     return 0
 
 

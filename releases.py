@@ -1,10 +1,11 @@
 """The releases the fix covers and its patches: the manifest, patch files, blobs and whole writes.
 
 `patches/manifest` lists every openai-agents release from 0.13.0 on (and upstream main) with the
-patch for its oai_conversation.py and the companion patch that goes on top of it, if any. A patch
-is a single-file `git format-patch --full-index` diff: its `index` line names the git blob of the
-file it fits and of the file it makes. hotfix.py, the matrix and the nox sessions read both
-through this module, which needs only the standard library.
+patch for its oai_conversation.py, the companion patch that goes on top of it, if any, and the
+runner patches of the next-turn fix, if the release has them. A patch is a single-file
+`git format-patch --full-index` diff: its `index` line names the git blob of the file it fits and
+of the file it makes, and its `diff --git` line the file. hotfix.py, the matrix and the nox
+sessions read both through this module, which needs only the standard library.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from pathlib import Path
 
 PATCHES = Path(__file__).resolve().parent / "patches"
 MANIFEST = PATCHES / "manifest"
-# The file every patch changes, relative to the installed `agents` package's parent (site-packages)
-# or to an upstream tree's src/.
+# The file the fix and its companion change, relative to the installed `agents` package's parent
+# (site-packages) or to an upstream tree's src/. A runner patch names its own file.
 MODULE = "agents/run_internal/oai_conversation.py"
+DIFF_FILE = re.compile(r"^diff --git a/src/(\S+) b/src/\S+$", re.MULTILINE)
 HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
@@ -35,11 +37,15 @@ class Release:
     version: str
     patch: str
     companion: str | None
+    # The next-turn fix's patches of runner files, one per file; empty where the release has none.
+    runner: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Patch:
     path: Path
+    # The file it changes, relative to site-packages or to an upstream tree's src/.
+    module: str
     base_blob: str
     fixed_blob: str
     hunks: tuple[tuple[int, int, tuple[str, ...]], ...]
@@ -51,26 +57,35 @@ def manifest_fields(line: str) -> list[str]:
 
 
 def manifest_rows(path: Path = MANIFEST) -> list[list[str]]:
-    """The manifest's rows, checked: release, patch file, companion patch file or `-`, and the
-    test groups failing without the patches (which only the matrix reads)."""
+    """The manifest's rows, checked: release, patch file, companion patch file or `-`, runner
+    patch files joined by commas or `-`, and the test groups failing without the patches (which
+    only the matrix reads)."""
     rows = []
     for line in path.read_text().splitlines():
         fields = manifest_fields(line)
         if not fields:
             continue
-        if len(fields) < 3 or not fields[1].endswith(".patch"):
+        if len(fields) < 4 or not fields[1].endswith(".patch"):
             raise PatchError(f"{path}: malformed line: {line!r}")
         if fields[2] != "-" and not fields[2].endswith(".patch"):
             raise PatchError(f"{path}: no companion column (a patch or -) in {line!r}")
+        if fields[3] != "-" and not all(p.endswith(".patch") for p in fields[3].split(",")):
+            raise PatchError(f"{path}: no runner column (patches joined by , or -) in {line!r}")
         rows.append(fields)
     return rows
 
 
 def read_manifest(path: Path = MANIFEST) -> dict[str, Release]:
-    """Every release of the manifest, in its order, with its patch and companion."""
+    """Every release of the manifest, in its order, with its patch, companion and runner
+    patches."""
     return {
-        version: Release(version, patch, None if companion == "-" else companion)
-        for version, patch, companion, *_ in manifest_rows(path)
+        version: Release(
+            version,
+            patch,
+            None if companion == "-" else companion,
+            () if runner == "-" else tuple(runner.split(",")),
+        )
+        for version, patch, companion, runner, *_ in manifest_rows(path)
     }
 
 
@@ -117,6 +132,9 @@ def read_patch(path: Path) -> Patch:
     index = re.search(r"^index ([0-9a-f]{40})\.\.([0-9a-f]{40})", text, re.MULTILINE)
     if index is None:
         raise PatchError(f"{path.name}: no full 'index' line; cannot tell which file it fits")
+    files = DIFF_FILE.findall(text)
+    if len(files) != 1:
+        raise PatchError(f"{path.name}: changes {len(files)} files under src/, not one")
     hunks: list[tuple[int, int, list[str]]] = []
     for line in text[text.index("\n@@ ") + 1 :].splitlines(keepends=True):
         match = HUNK.match(line)
@@ -126,7 +144,9 @@ def read_patch(path: Path) -> Patch:
             hunks[-1][2].append(line)
         else:
             break
-    return Patch(path, index.group(1), index.group(2), tuple((a, b, tuple(h)) for a, b, h in hunks))
+    return Patch(
+        path, files[0], index.group(1), index.group(2), tuple((a, b, tuple(h)) for a, b, h in hunks)
+    )
 
 
 def patches_by_blob() -> dict[str, Path]:

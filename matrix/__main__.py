@@ -17,11 +17,11 @@ from releases import MODULE, PatchError, newest_release
 
 from . import __doc__ as description
 from .applies_to import applies_to
-from .documents import evidence_table, tests_patch
+from .documents import evidence_table
 from .gates import gates
 from .issue import issue_check
 from .manifest import update
-from .paths import BUILD, CACHE, TESTS_PATCH
+from .paths import BUILD, CACHE
 from .property import property_command
 from .pythons import PYTHONS, pythons_command
 from .random_order import random_order
@@ -99,7 +99,6 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     # The generated documents: each is written, or with --check compared.
     for name, write, summary in (
         ("evidence-table", evidence_table, "docs/evidence.md's release table, from the manifest"),
-        ("tests-patch", tests_patch, "patches/tests.patch: our tests/ added to upstream's tests/"),
         ("applies-to", applies_to, "each patch's DEP-3 Applies-To line, from patches/manifest"),
     ):
         sub = command(name, lambda a, write=write: write(check=a.check), summary)
@@ -140,7 +139,6 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
         action="append",
         help="a patch to apply; repeat for a series, in order (default: the fix for the tree)",
     )
-    sub.add_argument("--tests-patch", default=str(TESTS_PATCH))
     sub.add_argument("--skip-unpatched", action="store_true", help="run the patched tree only")
     sub.add_argument(
         "--python", default=f"{sys.version_info[0]}.{sys.version_info[1]}", help="the tree's Python"

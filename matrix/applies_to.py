@@ -1,13 +1,13 @@
 """Each patch's DEP-3 Applies-To line, written from patches/manifest and checked against it.
 
-The line names the releases whose oai_conversation.py the patch is for, and the file's git blob;
-a companion's line adds the fix it goes on top of. It sits in the commit message, before `---`,
+The line names the releases whose file the patch is for, the file and its git blob; a companion's
+line adds the fix it goes on top of. It sits in the commit message, before `---`,
 so `git am` keeps it there. Rewriting it changes no other byte of the patch.
 """
 
 from __future__ import annotations
 
-from releases import MODULE, PATCHES, numbered, read_manifest, read_patch, write_atomically
+from releases import PATCHES, numbered, read_manifest, read_patch, write_atomically
 
 from .shell import MatrixError, say
 
@@ -37,15 +37,16 @@ def expected_lines() -> dict[str, str]:
         if row.companion is not None:
             users.setdefault(row.companion, []).append(row.version)
             fix_of.setdefault(row.companion, set()).add(row.patch)
+        for runner in row.runner:
+            users.setdefault(runner, []).append(row.version)
     lines = {}
     for name, versions in users.items():
         fixes = fix_of.get(name, set())
         if len(fixes) > 1:
             raise MatrixError(f"{name} is the companion of several fixes: {', '.join(fixes)}")
-        fix = next(iter(fixes), name)
-        blob = read_patch(PATCHES / fix).base_blob[:8]
-        line = f"{FIELD} openai-agents {span(versions, order)}, src/{MODULE} at blob "
-        lines[name] = line + blob + (f" with {fix} applied" if fixes else "")
+        fix = read_patch(PATCHES / next(iter(fixes), name))
+        line = f"{FIELD} openai-agents {span(versions, order)}, src/{fix.module} at blob "
+        lines[name] = line + fix.base_blob[:8] + (f" with {fix.path.name} applied" if fixes else "")
     return lines
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from releases import MODULE, PATCHES, git_blob, read_manifest, read_patch, write_atomically
+from releases import PATCHES, git_blob, read_manifest, read_patch, write_atomically
 
 from .paths import CACHE
 from .shell import MatrixError, run, say
@@ -93,22 +93,33 @@ def pinned(requirements: Path, name: str) -> str:
 
 
 def make_env(
-    where: Path, requirements: Path, package: Path, python: str, patch: Path | None = None
+    where: Path,
+    requirements: Path,
+    package: Path,
+    python: str,
+    patches: list[Path] = [],  # noqa: B006
 ) -> Path:
     """An environment with the release installed unpatched.
 
-    Given the release's patch, an environment left by an earlier run is reused while its
-    interpreter, pins and wheel are unchanged and its module is still the release's own.
+    Given the release's patches, an environment left by an earlier run is reused while its
+    interpreter, pins and wheel are unchanged and every file they change is the release's own.
     """
     interpreter = where / "bin" / "python"
     # The real interpreter, so that nox's per-session virtualenvs share the same environments.
     base = os.path.realpath(shutil.which(python) or python)
     stamp = f"{base}\n{package.resolve()}\n{requirements.read_text()}"
-    modules = list(where.glob(f"lib/python*/site-packages/{MODULE}"))
     stamp_file = where / "stamp"
-    reusable = patch and modules and stamp_file.is_file() and stamp_file.read_text() == stamp
-    if reusable and git_blob(modules[0].read_bytes()) == read_patch(patch).base_blob:
-        return interpreter
+    if patches and stamp_file.is_file() and stamp_file.read_text() == stamp:
+        sites = list(where.glob("lib/python*/site-packages"))
+        pristine = [
+            len(sites) == 1
+            and (sites[0] / patch.module).is_file()
+            and git_blob((sites[0] / patch.module).read_bytes()) == patch.base_blob
+            for patch in map(read_patch, patches)
+            if patch.path.name.endswith("-object-identity.patch") is False
+        ]
+        if all(pristine):
+            return interpreter
     shutil.rmtree(where, ignore_errors=True)
     run(["uv", "venv", "--quiet", "--python", python, where])
     run(["uv", "pip", "sync", "--quiet", "--python", interpreter, requirements])
@@ -126,7 +137,7 @@ def held_env(release: str, python: str) -> Iterator[tuple[Path, Path, Path]]:
     manifest = read_manifest()
     if release == "main" or release not in manifest:
         raise MatrixError(f"{release}: not a release in patches/manifest")
-    patch = PATCHES / manifest[release].patch
+    patches = [PATCHES / name for name in (manifest[release].patch, *manifest[release].runner)]
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"held-{release}-", dir=CACHE) as scratch:
         source = release_source(release, Path(scratch), None)
@@ -134,7 +145,7 @@ def held_env(release: str, python: str) -> Iterator[tuple[Path, Path, Path]]:
         where = env_dir(release, python)
         with release_lock(where.name):
             requirements = pins(release, source, python)
-            interpreter = make_env(where, requirements, source.package, python, patch)
+            interpreter = make_env(where, requirements, source.package, python, patches)
             yield interpreter, source.tree, Path(scratch)
 
 

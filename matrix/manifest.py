@@ -37,7 +37,7 @@ NOT_IN_MANIFEST = "not yet in the manifest"
 
 def failing_without_patches(path: Path = MANIFEST) -> dict[str, frozenset[str]]:
     """The test groups each release fails without the patches, as the manifest records them."""
-    return {version: frozenset(groups) - {"-"} for version, _, _, *groups in manifest_rows(path)}
+    return {version: frozenset(groups) - {"-"} for version, _, _, _, *groups in manifest_rows(path)}
 
 
 def new_releases() -> list[str]:
@@ -58,7 +58,7 @@ def patch_for(release: str, tree: Path, work: Path, proposals: Path) -> tuple[st
     base = release_source(newest, work, None)
     assert not isinstance(base, str)
     verdict = three_way(
-        tree / "src" / MODULE,
+        tree,
         PATCHES / read_manifest()[newest].patch,
         base.tree / "src" / MODULE,
         proposals / f"proposed-oai_conversation-{blob[:8]}.patch",
@@ -69,8 +69,14 @@ def patch_for(release: str, tree: Path, work: Path, proposals: Path) -> tuple[st
     )
 
 
-def manifest_line(release: str, patch: str, companion: str, unpatched: list[str]) -> str:
-    return f"{release:<10} {patch:<32} {companion or '-':<47} {' '.join(unpatched) or '-'}"
+def manifest_line(
+    release: str, patch: str, companion: str, unpatched: list[str], runner: str = "-"
+) -> str:
+    """A manifest row; a release not yet in the manifest has no runner patches."""
+    return (
+        f"{release:<10} {patch:<32} {companion or '-':<47} {runner:<86} "
+        f"{' '.join(unpatched) or '-'}"
+    )
 
 
 def update(*, write: bool, report_dir: Path = BUILD, manifest_path: Path = MANIFEST) -> int:

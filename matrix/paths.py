@@ -5,12 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import releases
-
 ROOT = Path(__file__).resolve().parent.parent
 # The command line the matrix applies and reverts the patches with, as a team would.
 HOTFIX = ROOT / "hotfix.py"
-# What goes upstream: patches/tests.patch adds these files to upstream's tests/.
+# What goes upstream: upstream's test files as patches/upstream changes them.
 TESTS = ROOT / "tests"
 # The package's suite for every release, dropped into each release tree's tests/ by the matrix.
 RELEASE_TESTS = ROOT / "release_tests"
@@ -22,7 +20,6 @@ BUILD = ROOT / "build"
 CACHE = Path(os.environ.get("HOTFIX_CACHE") or BUILD / "cache")
 # The evidence behind ISSUE.md; its affected-versions table is generated from patches/manifest.
 EVIDENCE = ROOT / "docs" / "evidence.md"
-TESTS_PATCH = releases.PATCHES / "tests.patch"
 # Where a fresh run of the resume property keeps its failures, to replay them first next time.
 PROPERTY_DB = CACHE / "property-db"
 

@@ -8,7 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from releases import MODULE
+from releases import MODULE, read_patch
 
 from .index import download, upload_time
 from .paths import CACHE, LEGACY_TESTS, RELEASE_TESTS
@@ -94,35 +94,39 @@ def prepare_tree(upstream_tree: Path, work: Path) -> Path:
     return tree
 
 
-def module_repo(repo: Path, module: Path) -> None:
-    """A git repository holding one commit: the release's oai_conversation.py at src/agents/."""
-    target = repo / "src" / MODULE
-    target.parent.mkdir(parents=True)
-    shutil.copy2(module, target)
+def module_repo(repo: Path, tree: Path, modules: list[str] = [MODULE]) -> None:  # noqa: B006
+    """A git repository holding one commit: the release's files at src/ (oai_conversation.py
+    unless `modules` names others), taken from an upstream tree."""
+    for module in modules:
+        target = repo / "src" / module
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(tree / "src" / module, target)
     run(["git", "init", "--quiet"], cwd=repo)
     run(["git", "add", "."], cwd=repo)
     run(["git", *IDENTITY, "commit", "--quiet", "-m", "release"], cwd=repo)
 
 
-def check_git_apply(tree: Path, patch: Path, tests_patch: Path) -> str:
-    """`git apply --check` on the sdist tree, and `git am` of both patches on a copy of it."""
-    run(["git", "apply", "--check", patch], cwd=tree)
+def check_git_apply(tree: Path, patches: list[Path]) -> str:
+    """`git apply --check` of the release's patches on the sdist tree, and `git am` of them, in
+    order, on a repository holding the files they change."""
+    run(["git", "apply", "--check", *patches], cwd=tree)
     with tempfile.TemporaryDirectory() as scratch:
         repo = Path(scratch)
-        module_repo(repo, tree / "src" / MODULE)
-        run(["git", *IDENTITY, "am", "--quiet", patch, tests_patch], cwd=repo)
+        module_repo(repo, tree, sorted({read_patch(patch).module for patch in patches}))
+        run(["git", *IDENTITY, "am", "--quiet", *patches], cwd=repo)
     return "ok"
 
 
-def three_way(module: Path, patch: Path, base: Path, proposal: Path) -> str:
-    """Try `git apply --3way` of a patch made for another revision; say how it went.
+def three_way(tree: Path, patch: Path, base: Path, proposal: Path) -> str:
+    """Try `git apply --3way` of a patch made for another revision of the tree's
+    oai_conversation.py; say how it went.
 
     `base` is the file the patch was made for: git needs it to merge. When the merge is clean,
     the rebased change is written to `proposal` for review.
     """
     with tempfile.TemporaryDirectory() as scratch:
         repo = Path(scratch)
-        module_repo(repo, module)
+        module_repo(repo, tree)
         run(["git", "hash-object", "-w", base], cwd=repo)
         merged = run(["git", "apply", "--3way", patch], cwd=repo, check=False)
         if merged.returncode != 0:

@@ -1,10 +1,11 @@
-"""Upstream's own verification stack on an upstream tree, with the fix and our tests and without.
+"""Upstream's own verification stack on an upstream tree, with the patches and without.
 
 Copies a git checkout or an unpacked sdist to a scratch directory (the original is never touched),
 installs the tree's own lock and runs what its Makefile and CI run (format check, lint with the
 optional-truthiness script, mypy, mypy for win32, pyright, the suite under xdist and then serial)
-in upstream CI's environment, with the fix and patches/tests.patch applied, then the suite again
-without them. A step or test failing only with the patch fails the run.
+in upstream CI's environment, with the patches applied (by default the fix for the tree's
+oai_conversation.py; `--patch`, repeated, for a series such as patches/upstream), then the suite
+again without them. A step or test failing only with the patches fails the run.
 
 Standard library only: `python3 -m matrix upstream-ci --upstream PATH`.
 """
@@ -80,7 +81,7 @@ class Step:
 @dataclass
 class Suite:
     counts: dict[str, int] = field(default_factory=dict)
-    ours: dict[str, int] = field(default_factory=dict)  # The files tests.patch adds.
+    ours: dict[str, int] = field(default_factory=dict)  # In test files the patches change.
     failed: dict[str, str] = field(default_factory=dict)
 
 
@@ -90,7 +91,6 @@ class Report:
     tree: str
     python: str = ""
     patch: str = ""
-    tests_patch: str = ""
     steps: list[Step] = field(default_factory=list)
     patched: Suite = field(default_factory=Suite)
     unpatched: Suite | None = None
@@ -242,12 +242,10 @@ def check(args: argparse.Namespace) -> Report:
         log = ["git", "-C", str(upstream), "log", "-1", "--format=git checkout %H of %cI"]
         report.tree = subprocess.run(log, capture_output=True, text=True).stdout.strip()
     patches = [Path(p).resolve() for p in args.patch] if args.patch else [patch_for(upstream)]
-    tests_patch = Path(args.tests_patch).resolve()
-    for given in (*patches, tests_patch):
+    for given in patches:
         if not given.is_file():
             raise MatrixError(f"{given} is not a file")
     report.patch = " ".join(p.name for p in patches)
-    report.tests_patch = str(tests_patch)
     logs = Path(args.out).resolve() / "upstream-ci"
     logs.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="upstream-ci-"))
@@ -255,8 +253,8 @@ def check(args: argparse.Namespace) -> Report:
         tree = scratch / "tree"
         shutil.copytree(upstream, tree, symlinks=True, ignore=COPY_IGNORE)
         git(tree, "init", "--quiet")
-        git(tree, "apply", *patches, tests_patch)
-        say(f"copied {upstream} to {tree}; applied {report.patch} and {tests_patch.name}")
+        git(tree, "apply", *patches)
+        say(f"copied {upstream} to {tree}; applied {report.patch}")
         env = environment(args.python, args.workers)
         sync = make_recipe(tree, "sync", env) or ["uv sync --all-extras --all-packages --group dev"]
         report.steps.append(Step("sync", sync, verdict="ok"))
@@ -271,12 +269,13 @@ def check(args: argparse.Namespace) -> Report:
             if step.commands:
                 code = run_step(step, tree, env, logs, "patched")
                 step.verdict = "ok" if not code else "FAILED"
-        ours = set(re.findall(r"^\+\+\+ b/(\S+)$", tests_patch.read_text(), re.MULTILINE))
+        changed = "".join(patch.read_text() for patch in patches)
+        ours = set(re.findall(r"^\+\+\+ b/(tests/\S+)$", changed, re.MULTILINE))
         report.patched = read_suite(logs, "patched", ours)
         if args.skip_unpatched:
             report.notes.append("unpatched tree not run (--skip-unpatched): every failure counts")
         else:
-            git(tree, "apply", "-R", tests_patch, *reversed(patches))
+            git(tree, "apply", "-R", *reversed(patches))
             for step in steps:
                 if step.commands and (step.name in SUITE or step.verdict == "FAILED"):
                     code = run_step(step, tree, env, logs, "unpatched")
@@ -287,7 +286,7 @@ def check(args: argparse.Namespace) -> Report:
                 # Timing and test-order failures come and go: a suspect counts against the patch
                 # only if it fails again with the patch and passes again without it.
                 shared = rerun(suspects, tree, env, logs, "unpatched")
-                git(tree, "apply", *patches, tests_patch)
+                git(tree, "apply", *patches)
                 again = rerun([n for n in suspects if n not in shared], tree, env, logs, "patched")
                 report.flaky = {n: report.patched.failed[n] for n in suspects if n not in again}
                 report.rerun_shared = sorted(shared)
@@ -338,7 +337,7 @@ def markdown(report: Report) -> str:
         "# Upstream's verification stack, patched and unpatched",
         "",
         f"- tree: `{report.upstream}` ({report.tree})",
-        f"- {report.python}; `{report.patch}` and `{Path(report.tests_patch).name}`",
+        f"- {report.python}; `{report.patch}`",
         f"- environment: {', '.join(f'{k}={v}' for k, v in CI_ENV.items())}",
         f"- result: {'ok' if report.ok else 'FAILED'} in {report.seconds} s",
         "",
@@ -350,7 +349,7 @@ def markdown(report: Report) -> str:
         again = "" if s.unpatched_seconds is None else s.unpatched_seconds
         lines.append(f"| {s.name} | {s.verdict} | {s.seconds} | {s.unpatched} | {again} | {said} |")
     lines += ["", "## Suite", "", f"- patched: {counts(report.patched)}"]
-    lines.append(f"- of them ours (added by the tests patch): {counts(report.patched, ours=True)}")
+    lines.append(f"- of them in test files the patches change: {counts(report.patched, ours=True)}")
     lines.append(f"- unpatched: {counts(report.unpatched) if report.unpatched else 'not run'}")
     for title, failures in (
         ("Failing only with the patch", report.only_with_patch),

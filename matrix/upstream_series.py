@@ -1,10 +1,13 @@
 """`python -m matrix upstream-series`: the series offered upstream, on the newest release's tree.
 
-`git am` of the fix and patches/tests.patch, the pull request, on a repository made from the
-newest sdist. Then the tests that tests.patch adds run against the release as published (every one
-must fail) and against the series' source tree (every one must pass), together with upstream's own
-tests of the files the series changes. The runner helper's removal, an optional follow-up, is then
-applied on top, and the same tests must pass again.
+`git am` of patches/upstream/*.patch, the pull request (the fix and its tests, in upstream's own
+test files), on a repository made from the newest sdist. Then:
+
+- the test files the series changes are exactly those in tests/;
+- every test the series adds fails against the release as published;
+- with the series' source, every test of the files it changes passes, with upstream's tests of
+  the runner's resume paths;
+- with the optional follow-up (patches/upstream/follow-up/*.patch) on top, they pass again.
 """
 
 from __future__ import annotations
@@ -14,17 +17,18 @@ import re
 import shutil
 from pathlib import Path
 
-from releases import PATCHES, newest_release, release_for
+from releases import PATCHES, newest_release
 
 from .envs import held_env
-from .paths import TESTS_PATCH
+from .paths import TESTS
+from .pytest_server import Outcome, PytestServer, run_pytest
 from .shell import MatrixError, run, say
 from .trees import IDENTITY
 
-HELPER_REMOVAL = PATCHES / "runner-unsent-ids-helper-removal.patch"
-# Upstream's tests of what the series changes: the tracker, the runner's resume paths, HITL.
-UPSTREAM_TESTS = (
-    "tests/test_server_conversation_tracker.py",
+SERIES = sorted((PATCHES / "upstream").glob("*.patch"))
+FOLLOW_UP = sorted((PATCHES / "upstream" / "follow-up").glob("*.patch"))
+# Upstream's tests of the runner's resume paths, run besides the files the series changes.
+RESUME_TESTS = (
     "tests/test_agent_runner.py",
     "tests/test_agent_runner_streamed.py",
     "tests/test_tool_approval_call_id_reuse.py",
@@ -32,61 +36,77 @@ UPSTREAM_TESTS = (
 )
 
 
-PYTEST_FLAGS = ("-p", "no:cacheprovider", "-q", "--tb=line", "-rA", "--inline-snapshot=disable")
+def changed_test_files(patches: list[Path]) -> list[str]:
+    found = re.findall(
+        r"^diff --git a/(tests/\S+) b/", "".join(p.read_text() for p in patches), re.M
+    )
+    return sorted(set(found))
 
 
-def series_patches(release: str) -> list[Path]:
-    return [PATCHES / release_for(release).patch, TESTS_PATCH]
-
-
-def outcomes(output: str) -> dict[str, str]:
-    """Test id to PASSED / FAILED / ERROR, from pytest's `-rA` summary."""
-    found = re.findall(r"^(PASSED|FAILED|ERROR) (\S+)", output, re.MULTILINE)
-    return {node: outcome for outcome, node in found}
+def pytest_in(interpreter: Path, repo: Path, src: Path | None, report: Path, files: list[str]):
+    """Run pytest on files of the series' repository, with its source or the installed SDK."""
+    env = {**os.environ, "OPENAI_API_KEY": "fake-for-tests"}
+    env.pop("PYTHONPATH", None)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    with PytestServer(interpreter, repo, env) as server:
+        outcome = run_pytest(server, report, files, "")
+    if outcome.errors:
+        raise MatrixError(f"upstream series: {outcome.errors}")
+    return outcome
 
 
 def upstream_series(python: str) -> int:
     newest = newest_release()
-    ours = re.findall(r"^\+\+\+ b/(\S+)$", TESTS_PATCH.read_text(), re.MULTILINE)
+    if not SERIES:
+        raise MatrixError("patches/upstream holds no patch")
+    test_files = changed_test_files(SERIES)
+    problems: list[str] = []
     with held_env(newest, python) as (interpreter, tree, scratch):
         repo = scratch / "series"
         shutil.copytree(tree, repo)
         run(["git", "init", "--quiet"], cwd=repo)
         run(["git", "add", "."], cwd=repo)
         run(["git", *IDENTITY, "commit", "--quiet", "-m", f"{newest} sdist"], cwd=repo)
-        patches = series_patches(newest)
-        run(["git", *IDENTITY, "am", "--quiet", *patches], cwd=repo)
-        say(f"git am on the {newest} sdist: {', '.join(p.name for p in patches)}")
-        pytest = [interpreter, "-m", "pytest", *PYTEST_FLAGS]
-        env = {**os.environ, "OPENAI_API_KEY": "fake-for-tests"}
-        env.pop("PYTHONPATH", None)
-        published = outcomes(run([*pytest, *ours], cwd=repo, env=env, check=False).stdout)
-        patched_env = {**env, "PYTHONPATH": str(repo / "src")}
-        done = run([*pytest, *ours, *UPSTREAM_TESTS], cwd=repo, env=patched_env, check=False)
-        patched = outcomes(done.stdout)
-        run(["git", *IDENTITY, "am", "--quiet", HELPER_REMOVAL], cwd=repo)
-        follow_up = run([*pytest, *ours, *UPSTREAM_TESTS], cwd=repo, env=patched_env, check=False)
-        without_helper = outcomes(follow_up.stdout)
-    ours_ids = sorted(n for n in patched if n.split("::")[0] in ours)
-    if not ours_ids:
-        raise MatrixError("the series run collected none of the tests tests.patch adds")
-    not_failing = [n for n in ours_ids if published.get(n) == "PASSED"]
-    not_passing = sorted(n for n, outcome in patched.items() if outcome != "PASSED")
+        published_ids = pytest_in(
+            interpreter, repo, None, scratch / "published-files.xml", test_files
+        )
+        run(["git", *IDENTITY, "am", "--quiet", *SERIES], cwd=repo)
+        say(f"git am on the {newest} sdist: {', '.join(p.name for p in SERIES)}")
+        ours = sorted(p.relative_to(TESTS.parent).as_posix() for p in TESTS.rglob("*.py"))
+        if ours != test_files:
+            problems.append(f"tests/ holds {ours}; the series changes {test_files}")
+        problems += [
+            f"{name} differs from the series' file"
+            for name in test_files
+            if (repo / name).read_bytes() != (TESTS.parent / name).read_bytes()
+        ]
+        published = pytest_in(interpreter, repo, None, scratch / "published.xml", test_files)
+        everything = [*test_files, *RESUME_TESTS]
+        patched = pytest_in(interpreter, repo, repo / "src", scratch / "series.xml", everything)
+        run(["git", *IDENTITY, "am", "--quiet", *FOLLOW_UP], cwd=repo)
+        follow_up = pytest_in(
+            interpreter, repo, repo / "src", scratch / "follow-up.xml", everything
+        )
+    before = published_ids.passed | published_ids.failed
+    added = sorted((published.passed | published.failed) - before)
+    if not added:
+        problems.append("the series adds no test")
+    passing_unpatched = [node for node in added if node in published.passed]
     say(
-        f"{newest} as published: {sum(published.get(n) != 'PASSED' for n in ours_ids)} of "
-        f"{len(ours_ids)} added tests fail; with the series: {len(patched) - len(not_passing)} "
-        f"of {len(patched)} pass (added tests and upstream's {', '.join(UPSTREAM_TESTS)})"
+        f"{newest} as published: {len(added) - len(passing_unpatched)} of {len(added)} tests the "
+        f"series adds fail"
     )
-    for node in not_failing:
-        say(f"  passes without the series, so it proves nothing: {node}")
-    for node in not_passing:
-        say(f"  does not pass with the series: {node} ({patched[node]})")
-    not_passing_after = sorted(n for n, outcome in without_helper.items() if outcome != "PASSED")
-    say(
-        f"with the follow-up {HELPER_REMOVAL.name} on top: "
-        f"{len(without_helper) - len(not_passing_after)} of {len(without_helper)} pass"
-    )
-    for node in not_passing_after:
-        say(f"  does not pass with the follow-up: {node} ({without_helper[node]})")
-    failed = not_failing or not_passing or not_passing_after
-    return 1 if failed or done.returncode or follow_up.returncode else 0
+    problems += [f"passes without the series, so it proves nothing: {n}" for n in passing_unpatched]
+    follow_up_names = ", ".join(p.name for p in FOLLOW_UP)
+    for name, outcome in (("the series", patched), (f"the follow-up {follow_up_names}", follow_up)):
+        say(f"with {name}: {summary(outcome)} ({', '.join(everything)})")
+        problems += [f"fails with {name}: {node}" for node in sorted(outcome.failed)]
+    for problem in problems:
+        say(f"  {problem}")
+    return 1 if problems else 0
+
+
+def summary(outcome: Outcome) -> str:
+    total = len(outcome.passed) + len(outcome.failed)
+    return f"{len(outcome.passed)} of {total} pass"

@@ -66,7 +66,16 @@ class ResumeProperty:
             self.modes,
             self.endings,
             handoff_beside_interruption="handoff_beside_interruption" not in self.defects,
+            next_turn_modes=self.next_turn_modes(),
         )
+
+    def next_turn_modes(self) -> tuple[str, ...]:
+        """The modes in which the property draws the next turn after a stop tool."""
+        if "next_turn_without_runner_patches" in self.defects:
+            return ()
+        if "next_turn_on_response_chain" in self.defects:
+            return ("conversation_id",)
+        return self.modes
 
     def check(self, scenario: Scenario) -> None:
         """Play the scenario on a fresh double; raise PropertyBroken if the property broke."""

@@ -11,6 +11,14 @@ release has it, the property works around it and its report says so.
   does. The probe runs such a batch without a server-managed conversation, where the tracker
   plays no part, and the property stops drawing handoffs beside interrupting calls.
 
+- The next turn on a response chain (previous_response_id, auto_previous_response_id) after a run
+  that ended on a tool output: the API takes no item into a chain without a new response, so the
+  output can reach the server only with the caller's next input, and a next turn made as the docs
+  say is rejected whatever the SDK does (ISSUE.md). The property draws the next turn on
+  conversation_id only.
+- The next turn on conversation_id where the package carries no runner patches for the release
+  (patches/manifest): the property does not draw the next turn at all there.
+
 The run's --known-defects (pytest's --property-known-defects) turns the workarounds off, to show
 the defect itself.
 """
@@ -19,7 +27,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.metadata
 
+import releases
 from agents import RunConfig
 from release_tests.utils.fake_responses_api import StrictResponsesAPI, openai_client
 
@@ -48,10 +58,23 @@ async def _handoff_runs_after_interruption() -> bool:
     return bool(resumed.last_agent.name == "specialist")
 
 
+NEXT_TURN_ON_RESPONSE_CHAIN = (
+    "the API takes no item into a response chain without a new response, so the next turn on "
+    "previous_response_id after a run that ended on a tool output is rejected (ISSUE.md)"
+)
+NEXT_TURN_WITHOUT_RUNNER_PATCHES = (
+    "the package has no runner patches for this release, so the next turn on conversation_id "
+    "after a run that ended on a tool output is rejected (patches/manifest)"
+)
+
+
 @functools.lru_cache(maxsize=1)
 def known_defects() -> dict[str, str]:
     """Upstream defects present in the installed release, by the combination they rule out."""
-    defects: dict[str, str] = {}
+    defects: dict[str, str] = {"next_turn_on_response_chain": NEXT_TURN_ON_RESPONSE_CHAIN}
     if not asyncio.run(_handoff_runs_after_interruption()):
         defects["handoff_beside_interruption"] = HANDOFF_BESIDE_INTERRUPTION
+    release = importlib.metadata.version("openai-agents")
+    if not releases.read_manifest().get(release, releases.Release(release, "", None)).runner:
+        defects["next_turn_without_runner_patches"] = NEXT_TURN_WITHOUT_RUNNER_PATCHES
     return defects

@@ -43,6 +43,8 @@ TOOL_NAMES = {
     "nested_gated": "nested_agent_tool",
     "finishing": "finishing_tool",
 }
+# The user's next turn after a run that ended on a tool output.
+NEXT_TURN = "Thanks. What else?"
 # An outer call id on the wire (WireIds.wire), as an agent tool's inner model finds it.
 CALL_ID = re.compile(r"call_\d[a-z]_p\d+")
 # Stream events that name a call of the current turn, seen while its tools still run.
@@ -61,7 +63,8 @@ class Outcome:
     ids: WireIds
     ran: list[str] = field(default_factory=list)
     rounds: list[list[str]] = field(default_factory=list)
-    # The saves besides interruptions: "finished_on_tool" or "cancelled_stream", in order.
+    # The saves besides interruptions, and the next turn: "finished_on_tool", "cancelled_stream"
+    # or "next_turn", in order.
     saves: list[str] = field(default_factory=list)
     final_output: Any = None
     last_response_id: str | None = None
@@ -302,6 +305,22 @@ async def _play(
                     state.approve(interruption)
                 else:
                     state.reject(interruption, rejection_message=REJECTION)
+        elif result.final_output in finishing and scenario.ending == "next_turn":
+            if "next_turn" in outcome.saves:
+                break
+            # The next user turn as upstream's docs say, not a resume of the finished state.
+            outcome.saves.append("next_turn")
+            if scenario.mode != "conversation_id":
+                conversation = {"previous_response_id": result.last_response_id}
+            result, cancelled = await run_cancelling(
+                agent,
+                NEXT_TURN,
+                scenario.streamed,
+                frozenset(),
+                run_config=run_config,
+                **conversation,
+            )
+            continue
         elif result.final_output in finishing and "finished_on_tool" not in outcome.saves:
             outcome.saves.append("finished_on_tool")
             state = await saved(agent, result, scenario.serialise_ending)

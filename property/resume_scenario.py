@@ -5,9 +5,10 @@ parallel batch of calls. Every call names the producer of its output (a plain to
 tool, a tool that raises, a tool that does not exist, a handoff, an agent used as a tool, and
 so on), and every call that can interrupt the run carries the decision taken on it. The scenario
 also fixes the server-managed mode, whether the run is streamed, whether the run state is
-serialised and restored when a turn interrupts, and how else the run is saved and resumed: not
-at all, after it finishes on a tool's output, or after a streamed run is cancelled at the end of
-a turn.
+serialised and restored when a turn interrupts, and how the run ends: on the model's message; on
+a tool's output, followed by the next user turn as upstream's docs say (the same conversation_id,
+or previous_response_id=result.last_response_id, plus new input); on a tool's output, its finished
+state resumed; or with a streamed run cancelled at the end of a turn and resumed.
 """
 
 from __future__ import annotations
@@ -34,11 +35,14 @@ PRODUCERS: dict[str, str] = {
 }
 # Producers whose call (or whose inner agent's call) interrupts the run for a decision.
 INTERRUPTING = frozenset({"gated", "gated_agent", "nested_gated"})
-MODES = ("previous_response_id", "conversation_id", "auto_previous_response_id")
-# How the run is saved besides at interruptions, simplest first: not at all (it ends on the
-# model's message); it finishes on a tool's output and that finished state is resumed; a
-# streamed run is cancelled at the end of a turn (`cancel(mode="after_turn")`) and resumed.
-ENDINGS = ("message", "finished_on_tool", "cancelled_stream")
+# conversation_id first: the mode in which the docs' next turn after a stop tool can be fixed.
+MODES = ("conversation_id", "previous_response_id", "auto_previous_response_id")
+# How the run ends, simplest first: on the model's message; on a tool's output, then the next
+# user turn as the docs say; on a tool's output, its finished state resumed; a streamed run
+# cancelled at the end of a turn (`cancel(mode="after_turn")`) and resumed.
+ENDINGS = ("message", "next_turn", "finished_on_tool", "cancelled_stream")
+# The endings whose run finishes on the finishing tool's output.
+FINISHING_ENDINGS = ("next_turn", "finished_on_tool")
 
 
 def inner_call_id(call_id: str) -> str:
@@ -177,6 +181,8 @@ class Scenario:
             lines.append(f"turn {number}:   {batch}{state}")
         if self.ending == "finished_on_tool":
             lines.append("          -> run finishes on the finishing tool's output; state resumed")
+        if self.ending == "next_turn":
+            lines.append("          -> run finishes on the finishing tool's output; next user turn")
         if self.serialise_ending:
             lines[-1] += " after to_string/from_string"
         lines.append(f"turn {len(self.turns) + 1}:   assistant message 'Done.'")
@@ -231,6 +237,7 @@ def scenarios(
     endings: tuple[str, ...] = ENDINGS,
     *,
     handoff_beside_interruption: bool = True,
+    next_turn_modes: tuple[str, ...] = MODES,
 ) -> Scenario:
     """Saved and resumed conversations over the given producers.
 
@@ -240,7 +247,11 @@ def scenarios(
     a choice towards the front.
     """
     mode = draw(st.sampled_from(modes))
-    ending = draw(st.sampled_from(endings))
+    ending = draw(
+        st.sampled_from(
+            [e for e in endings if e != "next_turn" or mode in next_turn_modes] or ["message"]
+        )
+    )
     streamed = True if ending == "cancelled_stream" else draw(st.booleans())
     count = draw(st.integers(min_value=1, max_value=3))
     lowest = 1 if ending == "message" else 0
@@ -258,7 +269,7 @@ def scenarios(
         for number in range(1, count + 1)
     ]
     cancelled_turn = None
-    if ending == "finished_on_tool":
+    if ending in FINISHING_ENDINGS:
         last = drawn[-1]
         kinds = [call.producer for call in last.calls if call.producer != "handoff"]
         calls = [call for call in last.calls if call.producer != "handoff"]
@@ -271,5 +282,5 @@ def scenarios(
             ending = "message"
         else:
             cancelled_turn = draw(st.sampled_from(quiet))
-    serialise_ending = ending != "message" and draw(st.booleans())
+    serialise_ending = ending not in {"message", "next_turn"} and draw(st.booleans())
     return Scenario(mode, streamed, tuple(drawn), ending, cancelled_turn, serialise_ending)

@@ -101,13 +101,18 @@ def overlay(python_version: str) -> Path:
     return target
 
 
-def hotfix_cli(python: str, command: str) -> str:
+def hotfix_cli(python: str, *command: str) -> str:
     done = subprocess.run(
-        [python, str(ROOT / "hotfix.py"), command], capture_output=True, text=True, cwd=ROOT
+        [python, str(ROOT / "hotfix.py"), *command], capture_output=True, text=True, cwd=ROOT
     )
     if done.returncode != 0:
-        raise DriverError(f"hotfix.py {command}: {done.stderr.strip()}")
+        raise DriverError(f"hotfix.py {' '.join(command)}: {done.stderr.strip()}")
     return done.stdout.strip()
+
+
+def install_state(python: str) -> str:
+    """The install's state as hotfix.py reports it for machines: unpatched, patched, ..."""
+    return json.loads(hotfix_cli(python, "status", "--json"))["state"]
 
 
 def apply_variant(module: Path, patch_file: Path) -> bytes:
@@ -175,9 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         facts = probe(args.python)
         release, module = facts["release"], Path(facts["module"])
-        state = hotfix_cli(args.python, "status")
-        if "unpatched" not in state:
-            raise DriverError(f"{state}; revert it first (hotfix.py revert), nothing changed")
+        state = install_state(args.python)
+        if state != "unpatched":
+            raise DriverError(f"the install is {state}; revert it first (hotfix.py revert)")
         extra = overlay(facts["python"])
     except (DriverError, releases.PatchError) as error:
         print(f"property: {error}", file=sys.stderr)
@@ -210,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if original is not None:
             releases.write_atomically(module, original.decode(), releases.git_blob(original))
-        elif not args.unpatched and "unpatched" not in hotfix_cli(args.python, "status"):
+        elif not args.unpatched and install_state(args.python) != "unpatched":
             hotfix_cli(args.python, "revert")
         print(f"property: {hotfix_cli(args.python, 'status')}")
     if code != 0 and report.is_file():

@@ -94,7 +94,7 @@ def supported_endings(producers: tuple[str, ...]) -> tuple[str, ...]:
 
     missing = set()
     if "finishing" not in producers:
-        missing.add("finished_on_tool")
+        missing.update({"finished_on_tool", "next_turn"})
     if "mode" not in _parameters(RunResultStreaming.cancel):
         missing.add("cancelled_stream")
     return tuple(ending for ending in ENDINGS if ending not in missing)

@@ -2,9 +2,10 @@
 
 A run finishes on a tool's output when its ``tool_use_behavior`` says so
 (``"stop_on_first_tool"``, ``StopAtTools``, or a function returning
-``ToolsToFinalOutputResult(is_final_output=True)``), or when an approved tool of that kind runs
-on resume. No model request follows the tool, so on a server-managed conversation the server
-holds the model's function call and no output for it.
+``ToolsToFinalOutputResult(is_final_output=True)``), when an approved tool of that kind runs on
+resume, or when a run resumed after a rejection finishes on the output such a tool built before
+the interruption. No model request follows the tool, so on a server-managed conversation the
+server holds the model's function call and no output for it.
 
 The next user turn is then made as upstream's docs/running_agents.md says, never by resuming the
 finished ``RunState`` (a terminal state; test_hitl_server_conversation_states.py measures that):
@@ -46,6 +47,7 @@ from .utils.fake_responses_api import (
 from .utils.hitl_producers import Script, call, model, open_conversation, run
 
 LOOKUP = call("call_LOOKUP", "lookup_order", {"order_id": "order_1"})
+NOTIFY = call("call_NOTIFY", "notify_customer", {"order_id": "order_1"})
 LOOKED_UP = "Order order_1 shipped."
 
 
@@ -63,6 +65,9 @@ FINISHES: dict[str, Callable[[], Any]] = {
     # The tool needs approval: the first run is interrupted, approved and resumed from its
     # RunState, and the approved tool's output ends the resumed run.
     "approved-on-resume": lambda: "stop_on_first_tool",
+    # The tool runs next to a call that needs approval; the first run is interrupted, the call is
+    # rejected, and the resumed run ends on the output the tool built before the interruption.
+    "resumed-after-rejection": lambda: StopAtTools(stop_at_tool_names=["lookup_order"]),
 }
 MODES = ("conversation_id", "previous_response_id", "auto_previous_response_id")
 
@@ -92,23 +97,33 @@ async def test_next_turn_after_a_run_that_ended_on_a_tool_output_reaches_the_ser
             ran.append("lookup_order")
             return f"Order {order_id} shipped."
 
+        @function_tool(needs_approval=True)
+        def notify_customer(order_id: str) -> str:
+            ran.append("notify_customer")
+            return f"Customer of {order_id} notified."
+
         agent = Agent(
             name="support",
             instructions="support",
             model=model(client),
-            tools=[lookup_order],
+            tools=[lookup_order, notify_customer],
             tool_use_behavior=FINISHES[finish](),
         )
         run_config = RunConfig(tracing_disabled=True)
         settings = await open_conversation(agent, script, run_config, mode)
         requests_before = len(api.requests)
-        script.add("support", [LOOKUP])
+        rejected = finish == "resumed-after-rejection"
+        script.add("support", [LOOKUP, NOTIFY] if rejected else [LOOKUP])
 
         first = await run(agent, "Where is order_1?", run_config, streamed=streamed, **settings)
-        if needs_approval:
-            assert [item.raw_item.call_id for item in first.interruptions] == ["call_LOOKUP"]
+        if needs_approval or rejected:
+            gated = "call_NOTIFY" if rejected else "call_LOOKUP"
+            assert [item.raw_item.call_id for item in first.interruptions] == [gated]
             state = first.to_state()
-            state.approve(first.interruptions[0])
+            if rejected:
+                state.reject(first.interruptions[0])
+            else:
+                state.approve(first.interruptions[0])
             if mode == "previous_response_id":
                 settings = {"previous_response_id": first.last_response_id}
             first = await run(agent, state, run_config, streamed=streamed, **settings)
@@ -129,5 +144,7 @@ async def test_next_turn_after_a_run_that_ended_on_a_tool_output_reaches_the_ser
 
         assert second.final_output == "Anything else?"
         assert_every_call_answered_once(api, second.last_response_id)
-        assert api.outputs_by_call_id() == {"call_LOOKUP": [LOOKED_UP]}
+        outputs = api.outputs_by_call_id()
+        assert outputs.pop("call_LOOKUP") == [LOOKED_UP]
+        assert list(outputs) == (["call_NOTIFY"] if rejected else [])
         assert ran == ["lookup_order"]

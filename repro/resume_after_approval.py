@@ -6,6 +6,9 @@ Run it from this checkout's root (it uses the strict in-process double of the Re
 
     python -m repro.resume_after_approval
 
+``next_turn_verdict()`` checks the turn after a run that ended on a tool output, on the same
+``conversation_id``; hotfix.py verify runs it where the release has the next-turn fix.
+
 Each scenario is a model response that calls ``issue_refund`` (needs approval) next to a call
 whose output the SDK produces locally before the run is interrupted. The run is serialised, the
 refund is rejected, and the run resumes on ``conversation_id``. An affected release fails with
@@ -85,6 +88,36 @@ async def verdicts() -> dict[str, str]:
             tool_not_found_behavior="return_error_to_model",
         )
     return {name: await scenario for name, scenario in scenarios.items()}
+
+
+@function_tool
+def lookup_order(order_id: str) -> str:
+    return f"Order {order_id} shipped."
+
+
+async def next_turn_verdict() -> str:
+    """A run that ends on a tool output, then the next turn on the same conversation_id, as
+    upstream's docs/running_agents.md says: "ok", or how the next turn failed."""
+    logging.getLogger("openai.agents").setLevel(logging.CRITICAL)
+    api = StrictResponsesAPI([[call("call_LOOKUP", "lookup_order")], [message("Anything else?")]])
+    async with openai_client(api) as client:
+        model = OpenAIResponsesModel(model="gpt-4.1-mini", openai_client=client)
+        agent = Agent(
+            name="support",
+            model=model,
+            tools=[lookup_order],
+            tool_use_behavior="stop_on_first_tool",
+        )
+        run_config = RunConfig(tracing_disabled=True)
+        await Runner.run(
+            agent, "Where is order_1?", run_config=run_config, conversation_id="conv_1"
+        )
+        try:
+            await Runner.run(agent, "Thanks.", run_config=run_config, conversation_id="conv_1")
+        except BadRequestError as error:
+            body = error.body if isinstance(error.body, dict) else {}
+            return f"400 {body.get('message', error.message)}"
+    return "ok"
 
 
 def main() -> int:

@@ -69,14 +69,21 @@ def error(message: str) -> Any:
 
 
 class FakeResponsesAPI:
-    """Answers POST /v1/responses like the real API, checking tool outputs in the context."""
+    """Answers POST /v1/responses like the real API, checking tool outputs in the context, and
+    POST /v1/conversations/{id}/items (the Conversations API's "Create items"), which adds items
+    to a conversation without a model response."""
 
     def __init__(self) -> None:
         self.conversations: dict[str, list[dict[str, Any]]] = {}
         self.responses: dict[str, list[dict[str, Any]]] = {}
 
     async def __call__(self, request: Any) -> Any:
-        if request.method != "POST" or request.url.path != "/v1/responses":
+        path = request.url.path
+        if request.method == "POST" and path.startswith("/v1/conversations/"):
+            conversation, _, rest = path.removeprefix("/v1/conversations/").partition("/")
+            if rest == "items":
+                return self.create_items(conversation, json.loads(request.content)["items"])
+        if request.method != "POST" or path != "/v1/responses":
             return http.Response(404, json={"error": {"message": "Not found.", "code": None}})
         body = json.loads(request.content)
         new_input = body["input"]
@@ -124,6 +131,20 @@ class FakeResponsesAPI:
             }
         )
         return http.Response(200, content=response.model_dump_json(), request=request)
+
+    def create_items(self, conversation: str, items: list[dict[str, Any]]) -> Any:
+        created = [
+            {**item, "id": f"item_{n}", "status": "completed"} for n, item in enumerate(items)
+        ]
+        self.conversations.setdefault(conversation, []).extend(created)
+        body = {
+            "object": "list",
+            "data": created,
+            "first_id": created[0]["id"],
+            "last_id": created[-1]["id"],
+            "has_more": False,
+        }
+        return http.Response(200, json=body)
 
 
 class SetupError(Exception):

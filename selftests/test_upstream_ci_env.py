@@ -111,7 +111,7 @@ def test_under_a_nox_session_a_tree_syncs_into_its_own_venv_and_its_steps_run_th
     point_elsewhere(monkeypatch, session, NOX)
     out = tmp_path / "out"
     argv = ["upstream-ci", "--upstream", str(tree), "--skip-unpatched", "--out", str(out)]
-    argv += ["--patch", str(tmp_path / "fix.patch"), "--tests-patch", str(tmp_path / "tests.patch")]
+    argv += ["--patch", str(tmp_path / "fix.patch"), "--patch", str(tmp_path / "tests.patch")]
 
     assert main(argv) == 0
     report = json.loads((out / "upstream-ci-report.json").read_text())

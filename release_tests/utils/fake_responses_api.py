@@ -21,6 +21,10 @@ reject it. Each rule and its source:
 - a ``function_call`` or ``function_call_output`` without ``call_id``: the API reference marks
   ``call_id`` required; the message text is this double's own.
 
+``POST /v1/conversations/{conversation_id}/items`` (the Conversations API's "Create items") adds
+items to a conversation without a model response; the reference requires ``items`` and allows
+"up to 20 items at a time", and the double refuses an empty or longer list (its own message text).
+
 Assumptions, not checked against the API: an unknown conversation id is an empty conversation (the
 real API wants it created first), and a second output for one call is accepted. The double never
 rejects a duplicate output: whether the SDK sent an output once is the tests' assertion about the
@@ -44,6 +48,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -60,6 +65,10 @@ Item = dict[str, Any]
 Script = Callable[[dict[str, Any]], list[Item]]
 
 ROUTES = {"/v1/responses", "/responses"}
+# The Conversations API's "Create items": POST /v1/conversations/{conversation_id}/items.
+CONVERSATION_ITEMS = re.compile(r"(?:/v1)?/conversations/([^/]+)/items")
+# "You may add up to 20 items at a time" (the Conversations API reference, Create items).
+CONVERSATION_ITEMS_PER_REQUEST = 20
 # Each kind of call a response can hold, and the kind of input item that answers it.
 CALL_TYPES = {
     "function_call": "function_call_output",
@@ -91,7 +100,8 @@ class Reply:
 
 
 class StrictResponsesAPI:
-    """Answer ``POST /v1/responses`` like the Responses API, from a script.
+    """Answer ``POST /v1/responses`` like the Responses API, from a script, and
+    ``POST /v1/conversations/{id}/items`` like the Conversations API.
 
     ``requests`` holds every request body received, ``accepted`` the ones answered with a
     response, ``rejections`` the error message of every other one. ``contexts`` maps each
@@ -109,6 +119,8 @@ class StrictResponsesAPI:
         self.rejections: list[str] = []
         self.contexts: dict[str, list[Item]] = {}
         self.conversations: dict[str, list[Item]] = {}
+        # Every accepted Conversations API "Create items" request: (conversation id, items).
+        self.conversation_items_created: list[tuple[str, list[Item]]] = []
 
     def add_turns(self, *turns: list[Item]) -> None:
         """Queue the model's next outputs: one list of output items per request."""
@@ -116,10 +128,13 @@ class StrictResponsesAPI:
         self.script.extend(turns)
 
     def outputs_by_call_id(self) -> dict[str, list[Any]]:
-        """Every tool output of any kind the double accepted, by call id, across all requests."""
+        """Every tool output of any kind the double accepted, by call id, across all requests:
+        the input of responses and the items added to conversations."""
         outputs: dict[str, list[Any]] = {}
-        for request in self.accepted:
-            for item in _input_items(request):
+        received = [_input_items(request) for request in self.accepted]
+        received += [items for _, items in self.conversation_items_created]
+        for items in received:
+            for item in items:
                 if item.get("type") in CALL_TYPES.values():
                     outputs.setdefault(item["call_id"], []).append(item.get("output"))
         return outputs
@@ -128,13 +143,17 @@ class StrictResponsesAPI:
 
     def answer(self, method: str, path: str, content: bytes) -> Reply:
         """The reply to one HTTP request: a response, its server-sent events, or an error."""
-        if method != "POST" or path.split("?")[0].rstrip("/") not in ROUTES:
+        route = path.split("?")[0].rstrip("/")
+        conversation_items = CONVERSATION_ITEMS.fullmatch(route)
+        if method != "POST" or (route not in ROUTES and conversation_items is None):
             return _json_reply(404, _error(f"Unknown route: {method} {path}", None))
         try:
             body = json.loads(content or b"{}")
         except ValueError:
             return _json_reply(400, _error("The request body is not valid JSON.", None))
         try:
+            if conversation_items is not None:
+                return _json_reply(200, self._create_items(conversation_items.group(1), body))
             response = self._respond(body)
         except RequestRejected as rejection:
             return _json_reply(rejection.status, _error(rejection.message, rejection.param))
@@ -182,6 +201,30 @@ class StrictResponsesAPI:
             self.conversations.setdefault(conversation, []).extend(new_input + output)
         self.accepted.append(body)
         return _response(response_id, body, output)
+
+    def _create_items(self, conversation: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Add items to a conversation, as the Conversations API's "Create items" does."""
+        items = body.get("items")
+        if not isinstance(items, list) or not items:
+            raise RequestRejected("Missing required parameter: 'items'.", param="items")
+        if len(items) > CONVERSATION_ITEMS_PER_REQUEST:
+            raise RequestRejected(
+                f"Too many items: at most {CONVERSATION_ITEMS_PER_REQUEST} at a time.",
+                param="items",
+            )
+        created = [
+            {"id": f"item_{next(self._ids):04d}", "status": "completed", **item}
+            for item in _input_items({"input": items})
+        ]
+        self.conversations.setdefault(conversation, []).extend(created)
+        self.conversation_items_created.append((conversation, created))
+        return {
+            "object": "list",
+            "data": created,
+            "first_id": created[0]["id"],
+            "last_id": created[-1]["id"],
+            "has_more": False,
+        }
 
     def _next_turn(self, body: dict[str, Any]) -> list[Item]:
         if callable(self.script):
