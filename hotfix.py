@@ -8,6 +8,7 @@ library and releases.py, next to it, which reads the manifest and the patches:
     .venv/bin/python hotfix.py apply --fix-only
     .venv/bin/python hotfix.py verify
     .venv/bin/python hotfix.py revert
+    python hotfix.py wheel --version 0.13.3 --out wheelhouse/
 
 patches/manifest names, for each release, the fix of oai_conversation.py, its companion (releases
 before 0.17.7, which record the tracker's items by id(), upstream #3621) and the runner patches
@@ -17,6 +18,12 @@ adds what is missing. Each file's git blob must be one of the states its patches
 else is refused and nothing is written. Every new file is computed whole before any is written,
 and each is replaced atomically; if a later write fails, the files already written are put back,
 so an install is never left half-patched.
+
+`wheel` builds the release's own wheel (fetched by pip from the index it is set to, which checks
+the file's sha256) with every patch on, as `<release>+hotfix.<what it carries>`, and records the
+patches in its .dist-info/hotfix.json, which `status` reads. It needs the `wheel` package, which
+unpacks, repacks and rewrites RECORD; the same inputs give the same bytes (SOURCE_DATE_EPOCH is the
+release wheel's newest file time).
 
 Exit status, for scripts (`status --json` prints the state as JSON):
   0  done; for status, the state was read
@@ -29,9 +36,12 @@ Exit status, for scripts (`status --json` prints the state as JSON):
 from __future__ import annotations
 
 import argparse
+import datetime
+import hashlib
 import importlib.metadata
 import importlib.util
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,9 +132,10 @@ def read_patch_file(name: str) -> Patch:
 
 
 def installed_site() -> tuple[str, Path]:
-    """The installed release and the directory that holds its `agents` package."""
+    """The installed release (without a built wheel's local label) and the directory that holds
+    its `agents` package."""
     try:
-        version = importlib.metadata.version("openai-agents")
+        version = importlib.metadata.version("openai-agents").split("+", 1)[0]
     except importlib.metadata.PackageNotFoundError:
         raise HotfixError(f"openai-agents is not installed for {sys.executable}") from None
     spec = importlib.util.find_spec("agents")
@@ -174,10 +185,18 @@ def next_turn_note(fix: Fix) -> str:
     )
 
 
+def built_wheel(site: Path) -> dict[str, object] | None:
+    """What a wheel built by `hotfix.py wheel` says it carries, if the install is one."""
+    for record in site.glob("openai_agents-*+*.dist-info/hotfix.json"):
+        return json.loads(record.read_text())
+    return None
+
+
 def state_report(fix: Fix, site: Path) -> dict[str, object]:
     states = file_states(site, fix)
     chains = fix.chains()
     return {
+        "wheel": built_wheel(site),
         "version": fix.version,
         "site": str(site),
         "state": summary(fix, states),
@@ -203,8 +222,89 @@ def status(fix: Fix, site: Path) -> str:
         )
     else:
         line = f"{head}: partly patched, {missing} missing: `hotfix.py apply` adds it ({site})"
+    wheel = report["wheel"]
+    if isinstance(wheel, dict):
+        line += (
+            f"\ninstalled from the built wheel {wheel['version']}: {', '.join(wheel['patches'])}"
+        )
     note = report["next_turn_note"]
     return f"{line}\n{note}" if note else line
+
+
+def wheel_label(fix: Fix) -> str:
+    """The local version label of a built wheel: what it carries."""
+    parts = [
+        "tracker",
+        *(["identity"] if fix.companion else []),
+        *(["nextturn"] if fix.runner else []),
+    ]
+    return "hotfix." + ".".join(parts)
+
+
+def build_wheel(fix: Fix, out: Path) -> Path:
+    """The release's own wheel with every patch on, as `<release>+<label>`, in `out`."""
+    import subprocess
+    import tempfile
+    import zipfile
+
+    if importlib.util.find_spec("wheel") is None:
+        raise HotfixError(
+            f"`hotfix.py wheel` needs the wheel package for {sys.executable} "
+            "(pip install wheel); nothing built"
+        )
+    with tempfile.TemporaryDirectory() as scratch:
+        fetched = Path(scratch) / "fetched"
+        download = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
+        download += [
+            "--only-binary",
+            ":all:",
+            "--dest",
+            str(fetched),
+            f"openai-agents=={fix.version}",
+        ]
+        done = subprocess.run(download, capture_output=True, text=True)
+        wheels = sorted(fetched.glob(f"openai_agents-{fix.version}-*.whl"))
+        if done.returncode or len(wheels) != 1:
+            raise HotfixError(
+                f"pip could not fetch the wheel of openai-agents {fix.version}: "
+                f"{(done.stderr.strip().splitlines() or ['no wheel'])[-1]}; nothing built"
+            )
+        with zipfile.ZipFile(wheels[0]) as original:
+            newest = max(info.date_time for info in original.infolist())
+        epoch = int(datetime.datetime(*newest, tzinfo=datetime.timezone.utc).timestamp())
+        unpacked = Path(scratch) / "unpacked"
+        wheel_cli = [sys.executable, "-m", "wheel"]
+        run_checked([*wheel_cli, "unpack", "--dest", str(unpacked), str(wheels[0])])
+        root = unpacked / f"openai_agents-{fix.version}"
+        apply(fix, root)
+        label = wheel_label(fix)
+        record = {
+            "release": fix.version,
+            "version": f"{fix.version}+{label}",
+            "patches": fix.names(),
+            "next_turn_fix": bool(fix.runner),
+        }
+        info = root / f"openai_agents-{fix.version}.dist-info" / "hotfix.json"
+        info.write_text(json.dumps(record, indent=2) + "\n")
+        out.mkdir(parents=True, exist_ok=True)
+        packed = Path(scratch) / "packed"
+        packed.mkdir()
+        env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
+        pack = [*wheel_cli, "pack", "--dest-dir", str(packed), "--local-version", label, str(root)]
+        run_checked(pack, env=env)
+        (built,) = packed.glob("*.whl")
+        target = out / built.name
+        write_atomically(target, built.read_bytes())
+    return target
+
+
+def run_checked(command: list[str], env: dict[str, str] | None = None) -> None:
+    import subprocess
+
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    if done.returncode:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:]
+        raise HotfixError(f"{' '.join(command[1:4])} failed: {' '.join(tail)}; nothing built")
 
 
 def apply(fix: Fix, site: Path, *, fix_only: bool = False) -> str:
@@ -229,6 +329,12 @@ def apply(fix: Fix, site: Path, *, fix_only: bool = False) -> str:
 
 def revert(fix: Fix, site: Path) -> str:
     """Bring every file back to the release's own."""
+    wheel = built_wheel(site)
+    if wheel is not None:
+        raise HotfixError(
+            f"openai-agents {wheel['version']} is a built wheel ({site}); install the release's "
+            "own wheel instead of reverting its files; nothing changed"
+        )
     states = file_states(site, fix)
     if not any(states.values()):
         raise NothingToDo(f"openai-agents {fix.version} is not patched ({site}); nothing changed")
@@ -388,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
-    parser.add_argument("command", choices=["status", "apply", "verify", "revert"])
+    parser.add_argument("command", choices=["status", "apply", "verify", "revert", "wheel"])
     parser.add_argument("--version", help="release the files belong to (default: installed)")
     parser.add_argument(
         "--site", type=Path, help="directory holding the agents package (default: installed)"
@@ -397,12 +503,21 @@ def main(argv: list[str] | None = None) -> int:
         "--fix-only", action="store_true", help="apply: every patch but the companion"
     )
     parser.add_argument("--json", action="store_true", help="status: print the state as JSON")
+    parser.add_argument("--out", type=Path, help="wheel: the directory to write it to")
     args = parser.parse_args(argv)
+    if (args.command == "wheel") != (args.out is not None) or (
+        args.command == "wheel" and args.version is None
+    ):
+        parser.error("wheel needs --version and --out, and --out goes with wheel only")
     if args.fix_only and args.command != "apply":
         parser.error("--fix-only goes with apply only")
     if args.json and args.command != "status":
         parser.error("--json goes with status only")
     try:
+        if args.command == "wheel":
+            built = build_wheel(read_fix(release_for(args.version)), args.out)
+            print(f"{built} sha256={hashlib.sha256(built.read_bytes()).hexdigest()}")
+            return 0
         version, site = args.version, args.site
         if site is None:
             installed_version, site = installed_site()

@@ -51,6 +51,27 @@ def hotfix(session: nox.Session, sdk: str) -> None:
 
 
 @nox.session
+def wheel(session: nox.Session) -> None:
+    """Build a release's patched wheel: -- --version RELEASE --out DIR."""
+    session.install("wheel==0.48.0", "pip")
+    session.run("python", "hotfix.py", "wheel", *session.posargs)
+
+
+@nox.session
+def wheel_check(session: nox.Session) -> None:
+    """Patched wheels built twice and installed with their release's pins: -- [RELEASE...]."""
+    session.install("wheel==0.48.0", "pip")
+    helper(session, "wheel-check")
+
+
+@nox.session(tags=["ci", "ci-matrix"])
+def wheel_check_ci(session: nox.Session) -> None:
+    """The newest release's patched wheel, built twice and installed as a pinned team would."""
+    session.install("wheel==0.48.0", "pip")
+    helper(session, "wheel-check", newest_release())
+
+
+@nox.session
 def reported_release(session: nox.Session) -> None:
     """The matrix on the reported release alone, 0.13.3, unpatched and patched."""
     helper(session, "0.13.3")

@@ -29,6 +29,7 @@ from .runner import run_matrix, select_releases
 from .shell import MatrixError
 from .upstream_ci import upstream_ci
 from .upstream_series import upstream_series
+from .wheels import wheel_check
 
 
 def positive(text: str) -> int:
@@ -162,6 +163,17 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     sub.add_argument("releases", nargs="*", type=release, help="releases to check")
     sub.add_argument("--ci", action="store_true", help="the newest release of each file revision")
     interpreter(sub)
+    sub = command(
+        "wheel-check",
+        lambda a: wheel_check(a.releases, a.python, a.builder),
+        "build each release's patched wheel twice (same sha256), install it with the release's "
+        "pins, check status, verify, pip check and --find-links (default: newest per revision)",
+    )
+    sub.add_argument("releases", nargs="*", type=release, help="releases to check")
+    interpreter(sub)
+    sub.add_argument(
+        "--builder", default=sys.executable, help="a Python with pip and wheel, for hotfix.py wheel"
+    )
     sub = command("random-order", random_order, "our tests, patched, in random order, N seeds")
     sub.add_argument("releases", nargs="+", type=release, help="releases to check")
     sub.add_argument("--runs", type=positive, default=50, help="pytest runs per release (50)")

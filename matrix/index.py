@@ -26,7 +26,7 @@ from pathlib import Path
 from releases import numbered, write_atomically
 
 from .paths import CACHE
-from .shell import MatrixError
+from .shell import MatrixError, say
 
 PROJECT = "openai-agents"
 PYPI = "https://pypi.org/simple/"
@@ -123,10 +123,18 @@ def index_versions() -> list[str]:
 
 
 def download(filename: str) -> Path:
-    """Fetch one release file into the shared cache, checking its sha256."""
+    """Fetch one release file into the shared cache, checking its sha256.
+
+    The sha256 is recorded next to the file; a cached file is used only while it still has it, so
+    a copy left truncated by a full disk or an interrupted run is fetched again, never trusted.
+    """
     target = CACHE / "files" / filename
+    recorded = target.with_name(f"{filename}.sha256")
     if target.exists():
-        return target
+        if recorded.exists() and recorded.read_text().strip() == sha256_of(target):
+            return target
+        problem = "does not match its recorded sha256" if recorded.exists() else "has no sha256"
+        say(f"{filename}: the cached copy {problem}; fetching it again")
     info = index_files().get(filename)
     if info is None:
         raise MatrixError(f"{filename} is not on the package index {index_url()}")
@@ -138,7 +146,16 @@ def download(filename: str) -> Path:
     if hashlib.sha256(data).hexdigest() != expected:
         raise MatrixError(f"{filename}: sha256 mismatch")
     write_atomically(target, data)
+    write_atomically(recorded, expected + "\n")
     return target
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def upload_time(filename: str) -> str | None:

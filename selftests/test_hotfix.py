@@ -347,3 +347,29 @@ def test_status_names_the_missing_next_turn_fix_with_its_reason(installed: Path)
         note = report["next_turn_note"]
         assert note.startswith(f"no next-turn fix for openai-agents {VERSION}: ")
         assert cli("status").stdout.splitlines()[-1] == note
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("wheel", "--version", VERSION), ("wheel", "--out", "wheelhouse"), ("status", "--out", "x")],
+)
+def test_wheel_without_its_arguments_is_refused_with_usage(
+    installed: Path, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    result = subprocess.run(
+        [sys.executable, HOTFIX, *args], capture_output=True, text=True, cwd=tmp_path
+    )
+
+    assert result.returncode == 2
+    assert "wheel needs --version and --out" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_wheel_of_a_release_without_a_patch_is_refused_and_builds_nothing(
+    installed: Path, tmp_path: Path
+) -> None:
+    result = cli("wheel", "--version", "0.12.5", "--out", tmp_path / "wheelhouse")
+
+    assert result.returncode == hotfix.EXIT_REFUSED
+    assert "0.12.5 is not in patches/manifest" in result.stderr
+    assert not (tmp_path / "wheelhouse").exists()
