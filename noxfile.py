@@ -21,6 +21,8 @@ RELEASES = [nox.param(v, tags=[v.rsplit(".", 1)[0]]) for v in read_manifest()]
 
 
 def helper(session: nox.Session, *args: str) -> None:
+    # The matrix reads versions and Requires-Python with packaging (hotfix.py needs nothing).
+    session.install("packaging>=24")
     session.run("python", "-m", "matrix", *args, *session.posargs)
 
 
@@ -175,7 +177,7 @@ def upstream_ci(session: nox.Session) -> None:
 @nox.session(tags=["ci", "ci-checks"])
 def selftests(session: nox.Session) -> None:
     """The matrix's own tests: a fake local index, locks, upstream-ci's environment; no network."""
-    session.install("pytest", "pytest-asyncio")
+    session.install("pytest", "pytest-asyncio", "packaging>=24")
     session.run(
         "pytest",
         "selftests",

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
 
 from releases import MODULE, PatchError, newest_release
 
@@ -39,8 +40,14 @@ def positive(text: str) -> int:
 
 
 def release(text: str) -> str:
-    if text != "main" and not re.fullmatch(r"\d+(\.\d+)+", text):
-        raise argparse.ArgumentTypeError(f"{text!r} is neither a release such as 0.24.0 nor main")
+    if text == "main":
+        return text
+    try:
+        Version(text)
+    except InvalidVersion:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither a release such as 0.24.0 nor main"
+        ) from None
     return text
 
 
@@ -48,7 +55,12 @@ def check(args: argparse.Namespace) -> int:
     if args.upstream is not None and not (args.upstream / "src" / MODULE).is_file():
         raise MatrixError(f"{args.upstream} is not an upstream checkout (no src/{MODULE})")
     return run_matrix(
-        select_releases(args.releases, full=args.full, transitions_only=args.transitions),
+        select_releases(
+            args.releases,
+            full=args.full,
+            transitions_only=args.transitions,
+            prereleases=args.pre,
+        ),
         jobs=args.jobs,
         python=args.python,
         upstream=args.upstream,
@@ -86,6 +98,9 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
         action="store_true",
         help="the range's ends and each release where the patch, the companion or the failing "
         "groups change, with the release before it",
+    )
+    sub.add_argument(
+        "--pre", action="store_true", help="also pre- and dev releases on the index (as pip --pre)"
     )
     sub.add_argument("--upstream", type=Path, help="local upstream checkout to use as main")
     interpreter(sub)

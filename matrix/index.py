@@ -23,7 +23,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from releases import numbered, write_atomically
+from packaging.version import InvalidVersion, Version
+
+from releases import write_atomically
 
 from .paths import CACHE
 from .shell import MatrixError, say
@@ -114,12 +116,21 @@ def index_files() -> dict[str, dict]:
         return _index
 
 
-def index_versions() -> list[str]:
-    versions = set()
+def index_versions(*, prereleases: bool = False) -> list[str]:
+    """The releases on the index with a wheel, oldest first, as PEP 440 orders them; pre- and
+    dev releases only when asked for, as pip does."""
+    versions: dict[str, Version] = {}
     for name, info in index_files().items():
-        if name.endswith(".whl") and not info.get("yanked"):
-            versions.add(name.split("-")[1])
-    return numbered(versions)
+        if not name.endswith(".whl") or info.get("yanked"):
+            continue
+        raw = name.split("-")[1]
+        try:
+            version = Version(raw)
+        except InvalidVersion:
+            continue
+        if prereleases or not version.is_prerelease:
+            versions[raw] = version
+    return sorted(versions, key=versions.__getitem__)
 
 
 def download(filename: str) -> Path:

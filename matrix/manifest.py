@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from packaging.version import Version
+
 from releases import (
     MANIFEST,
     MODULE,
@@ -23,7 +25,6 @@ from releases import (
     numbered,
     patches_by_blob,
     read_manifest,
-    version_key,
     write_atomically,
 )
 
@@ -40,11 +41,15 @@ def failing_without_patches(path: Path = MANIFEST) -> dict[str, frozenset[str]]:
     return {version: frozenset(groups) - {"-"} for version, _, _, _, *groups in manifest_rows(path)}
 
 
-def new_releases() -> list[str]:
+def new_releases(*, prereleases: bool = False) -> list[str]:
     """Releases on the index, from the manifest's first on, that the manifest does not list."""
     manifest = read_manifest()
-    first = version_key(numbered(manifest)[0])
-    return [v for v in index_versions() if version_key(v) >= first and v not in manifest]
+    first = Version(numbered(manifest)[0])
+    return [
+        v
+        for v in index_versions(prereleases=prereleases)
+        if Version(v) >= first and v not in manifest
+    ]
 
 
 def patch_for(release: str, tree: Path, work: Path, proposals: Path) -> tuple[str, str]:
@@ -101,13 +106,13 @@ def update(*, write: bool, report_dir: Path = BUILD, manifest_path: Path = MANIF
         say("patches/manifest lists every release the last report measured")
         return 1 if failed else 0
     lines = manifest_path.read_text().splitlines()
-    for release in numbered(ready):
+    for release in sorted(ready, key=Version):
         say(ready[release])
         position = next(
             i
             for i, line in enumerate(lines)
             if (fields := manifest_fields(line))
-            and (fields[0] == "main" or version_key(fields[0]) > version_key(release))
+            and (fields[0] == "main" or Version(fields[0]) > Version(release))
         )
         lines.insert(position, ready[release])
     if write:

@@ -1,7 +1,8 @@
 """`python -m matrix property`: the resume property (property/) on a release's environment.
 
-It holds the release's cached environment as the matrix does and hands it to property/run.py,
-which patches it (unless --unpatched), runs Hypothesis and reverts. With --ci it runs the newest
+It holds the release's cached environment as the matrix does and hands it to property/run.py's
+main(), in this process, which patches it (unless --unpatched), runs Hypothesis in the release's
+environment and reverts. With --ci it runs the newest
 release of every file revision, patched, under the property's `ci` settings profile
 (property/conftest.py: 60 examples, derandomised), the one every run uses unless --fresh.
 """
@@ -9,18 +10,13 @@ release of every file revision, patched, under the property's `ci` settings prof
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import subprocess
 import sys
 
+from property.run import main as run_property, parse
 from releases import newest_release_per_patch
 
 from .envs import held_env
-from .paths import ROOT
 from .shell import MatrixError, say
-
-# The property's driver: it patches the environment it is given, runs Hypothesis and reverts.
-DRIVER = ROOT / "property" / "run.py"
 
 
 def ci_releases() -> list[str]:
@@ -31,11 +27,7 @@ def ci_releases() -> list[str]:
 def check_options(options: list[str]) -> None:
     """Check property/run.py's options with its own parser, before any environment is held: a
     wrong one ends in its usage and exit status 2."""
-    spec = importlib.util.spec_from_file_location("property_run", DRIVER)
-    assert spec is not None and spec.loader is not None
-    driver = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(driver)
-    driver.parse(["--python", sys.executable, *options], prog="python -m matrix property")
+    parse(["--python", sys.executable, *options], prog="python -m matrix property")
 
 
 def property_command(args: argparse.Namespace) -> int:
@@ -48,11 +40,10 @@ def property_command(args: argparse.Namespace) -> int:
     failed = []
     for release in releases:
         with held_env(release, args.python) as (interpreter, _, _):
-            command = [sys.executable, str(DRIVER)]
-            done = subprocess.run([*command, "--python", str(interpreter), *options])
-        if done.returncode == 2:  # run.py's usage error or refusal: the same for every release
+            code = run_property(["--python", str(interpreter), *options])
+        if code == 2:  # run.py's usage error or refusal: the same for every release
             return 2
-        if done.returncode != 0:
+        if code != 0:
             failed.append(release)
     if len(releases) > 1:
         say(f"property: {len(releases) - len(failed)}/{len(releases)} releases passed")

@@ -17,7 +17,10 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from releases import version_key, write_atomically
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from releases import write_atomically
 
 from .envs import python_version
 from .index import download
@@ -55,26 +58,13 @@ def requires_python(release: str) -> str:
 
 
 def supports(specifier: str, version: str) -> bool:
-    """Whether X.Y meets a Requires-Python made of >=, >, <, <=, == and != clauses."""
-    have = version_key(version)
-    for clause in filter(None, (part.strip() for part in specifier.split(","))):
-        operator, wanted = re.match(r"(>=|<=|==|!=|>|<)\s*([\d.]+)", clause).groups()
-        want = version_key(wanted)[: len(have)]
-        if not {
-            ">=": have >= want,
-            ">": have > want,
-            "<=": have <= want,
-            "<": have < want,
-            "==": have == want,
-            "!=": have != want,
-        }[operator]:
-            return False
-    return True
+    """Whether Python X.Y meets a Requires-Python specifier (PEP 440), any valid one."""
+    return SpecifierSet(specifier).contains(Version(version), prereleases=True)
 
 
 def pythons_command(args: argparse.Namespace) -> int:
     """args: releases (default: see the module's docstring), pythons (X.Y,X.Y,...), jobs."""
-    releases = args.releases or sorted({*STALE_INPUT_IDS, *ci_releases()}, key=version_key)
+    releases = args.releases or sorted({*STALE_INPUT_IDS, *ci_releases()}, key=Version)
     columns: dict[str, dict[str, str]] = {}
     failed = False
     for version in args.pythons.split(","):

@@ -7,7 +7,9 @@ import itertools
 import time
 from pathlib import Path
 
-from releases import Release, numbered, read_manifest, release_for, version_key
+from packaging.version import Version
+
+from releases import Release, numbered, read_manifest, release_for
 
 from .index import index_versions
 from .manifest import NOT_IN_MANIFEST, failing_without_patches, new_releases
@@ -23,43 +25,45 @@ def transitions(manifest: dict[str, Release]) -> list[str]:
     failing = failing_without_patches()
 
     def outcome(version: str) -> tuple:
-        return manifest[version].patch, manifest[version].companion, failing[version]
+        row = manifest[version]
+        return row.patch, row.companion, row.runner, failing[version]
 
     versions = numbered(manifest)
     chosen = {versions[0], versions[-1]}
     for before, after in itertools.pairwise(versions):
         if outcome(before) != outcome(after):
             chosen |= {before, after}
-    return sorted(chosen, key=version_key)
+    return sorted(chosen, key=Version)
 
 
 def select_releases(
-    requested: list[str], *, full: bool, transitions_only: bool = False
+    requested: list[str], *, full: bool, transitions_only: bool = False, prereleases: bool = False
 ) -> list[str]:
     """Return the releases to check: requested ones, the full range, the releases where the
     outcome changes, or the quick default.
 
     Releases on the index that patches/manifest does not list yet are checked in the full range,
-    the transitions and the quick default, and may be requested by name.
+    the transitions and the quick default, and may be requested by name; pre- and dev releases
+    only with `prereleases`, as pip leaves them out unless asked.
     """
     manifest = read_manifest()
     versions = numbered(manifest)
     if requested:
         unknown = [v for v in requested if v not in manifest]
-        on_index = set(index_versions()) if unknown else set()
+        on_index = set(index_versions(prereleases=True)) if unknown else set()
         for version in unknown:
             if version not in on_index:
                 release_for(version, manifest)
         return requested
-    new = new_releases()
+    new = new_releases(prereleases=prereleases)
     if full:
-        return [*sorted([*versions, *new], key=version_key), "main"]
+        return [*sorted([*versions, *new], key=Version), "main"]
     if transitions_only:
-        return [*sorted({*transitions(manifest), *new}, key=version_key), "main"]
+        return [*sorted({*transitions(manifest), *new}, key=Version), "main"]
     quick: dict[str, str] = {}
     for version in versions:
         quick.setdefault(manifest[version].patch, version)
-    return sorted({*quick.values(), versions[-1], *new}, key=version_key) + ["main"]
+    return sorted({*quick.values(), versions[-1], *new}, key=Version) + ["main"]
 
 
 def run_matrix(

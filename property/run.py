@@ -7,12 +7,12 @@
     python3 property/run.py --python PY --without missing     # leave a producer out
     python3 property/run.py --python PY --known-defects       # no upstream-defect workarounds
 
-Hypothesis is installed once into an overlay directory (pip --target) and put on PYTHONPATH, so
-the release's environment is not changed. The patch goes on with `hotfix.py apply` (or, for
---patch, with releases.py's hunks after checking the base blob) and comes off in a finally
-clause. Then pytest runs property/test_resume_property.py in the release's environment, with
-the settings profile `ci` (or `fresh` with --fresh) of property/conftest.py and the options it
-adds; the flags map to them:
+Hypothesis is installed once into an overlay directory (pip --target) and put on PYTHONPATH, so the
+release's environment is not changed. The patches go on with hotfix.py's `apply()` (or, for
+--patch, with releases.py's hunks after checking the base blob) and come off in a finally clause;
+`python -m matrix property` calls main() here, in its own process. Then pytest runs
+property/test_resume_property.py in the release's environment, with the settings profile `ci` (or
+`fresh` with --fresh) of property/conftest.py and the options it adds; the flags map to them:
 
     --examples N        --property-examples N (default: the profile's, 60)
     --fresh             --hypothesis-profile=fresh --property-db <cache>/property-db
@@ -42,7 +42,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import releases  # noqa: E402 - the repository root is put on sys.path just above
+import hotfix  # noqa: E402 - the repository root is put on sys.path just above
+import releases  # noqa: E402
 from matrix.paths import CACHE, PROPERTY_DB, property_report  # noqa: E402
 
 HYPOTHESIS = "hypothesis==6.155.2"
@@ -101,18 +102,9 @@ def overlay(python_version: str) -> Path:
     return target
 
 
-def hotfix_cli(python: str, *command: str) -> str:
-    done = subprocess.run(
-        [python, str(ROOT / "hotfix.py"), *command], capture_output=True, text=True, cwd=ROOT
-    )
-    if done.returncode != 0:
-        raise DriverError(f"hotfix.py {' '.join(command)}: {done.stderr.strip()}")
-    return done.stdout.strip()
-
-
-def install_state(python: str) -> str:
-    """The install's state as hotfix.py reports it for machines: unpatched, patched, ..."""
-    return json.loads(hotfix_cli(python, "status", "--json"))["state"]
+def install_state(fix: hotfix.Fix, site: Path) -> str:
+    """The install's state as hotfix.py reads it: unpatched, patched, ..."""
+    return str(hotfix.state_report(fix, site)["state"])
 
 
 def apply_variant(module: Path, patch_file: Path) -> bytes:
@@ -180,7 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         facts = probe(args.python)
         release, module = facts["release"], Path(facts["module"])
-        state = install_state(args.python)
+        # The directory that holds the `agents` package: the module is agents/run_internal/x.py.
+        site = module.parents[2]
+        fix = hotfix.read_fix(releases.release_for(release))
+        state = install_state(fix, site)
         if state != "unpatched":
             raise DriverError(f"the install is {state}; revert it first (hotfix.py revert)")
         extra = overlay(facts["python"])
@@ -206,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             original = apply_variant(module, args.patch)
             print(f"property: openai-agents {release}: applied {args.patch} (a variant)")
         elif not args.unpatched:
-            print(f"property: {hotfix_cli(args.python, 'apply')}")
+            print(f"property: {hotfix.apply(fix, site)}")
         else:
             print(f"property: openai-agents {release}: the release's own file, unpatched")
         code = subprocess.run(command, cwd=ROOT, env=env).returncode
@@ -215,9 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if original is not None:
             releases.write_atomically(module, original.decode(), releases.git_blob(original))
-        elif not args.unpatched and install_state(args.python) != "unpatched":
-            hotfix_cli(args.python, "revert")
-        print(f"property: {hotfix_cli(args.python, 'status')}")
+        elif not args.unpatched and install_state(fix, site) != "unpatched":
+            hotfix.revert(fix, site)
+        print(f"property: {hotfix.status(fix, site)}")
     if code != 0 and report.is_file():
         print(f"\n{report.read_text()}")
     return code

@@ -30,11 +30,8 @@ import pytest
 
 from agents import (
     Agent,
-    FunctionToolResult,
     RunConfig,
-    RunContextWrapper,
     StopAtTools,
-    ToolsToFinalOutputResult,
     function_tool,
 )
 
@@ -44,24 +41,16 @@ from .utils.fake_responses_api import (
     message,
     openai_client,
 )
-from .utils.hitl_producers import Script, call, model, open_conversation, run
+from .utils.hitl_producers import TOOL_USE_BEHAVIORS, Script, call, model, open_conversation, run
 
 LOOKUP = call("call_LOOKUP", "lookup_order", {"order_id": "order_1"})
 NOTIFY = call("call_NOTIFY", "notify_customer", {"order_id": "order_1"})
 LOOKED_UP = "Order order_1 shipped."
 
 
-def first_tool_result_is_final(
-    context: RunContextWrapper[Any], results: list[FunctionToolResult]
-) -> ToolsToFinalOutputResult:
-    return ToolsToFinalOutputResult(is_final_output=True, final_output=results[0].output)
-
-
 # How the first run ends on the tool's output.
 FINISHES: dict[str, Callable[[], Any]] = {
-    "stop_on_first_tool": lambda: "stop_on_first_tool",
-    "StopAtTools": lambda: StopAtTools(stop_at_tool_names=["lookup_order"]),
-    "ToolsToFinalOutputResult": lambda: first_tool_result_is_final,
+    **TOOL_USE_BEHAVIORS,
     # The tool needs approval: the first run is interrupted, approved and resumed from its
     # RunState, and the approved tool's output ends the resumed run.
     "approved-on-resume": lambda: "stop_on_first_tool",

@@ -31,15 +31,11 @@ import pytest
 
 from agents import (
     Agent,
-    FunctionToolResult,
     MaxTurnsExceeded,
     RunConfig,
-    RunContextWrapper,
     RunErrorHandlerResult,
     Runner,
     RunState,
-    StopAtTools,
-    ToolsToFinalOutputResult,
     function_tool,
 )
 
@@ -50,6 +46,7 @@ from .utils.fake_responses_api import (
     openai_client,
 )
 from .utils.hitl_producers import (
+    TOOL_USE_BEHAVIORS,
     Script,
     call,
     model,
@@ -67,20 +64,6 @@ MAX_TURNS_NOT_RESUMABLE = (
     "a state saved by a max_turns error handler keeps max_turns and is not resumable through the "
     "public API: resuming raises MaxTurnsExceeded before any request"
 )
-
-
-def first_tool_result_is_final(
-    context: RunContextWrapper[Any], results: list[FunctionToolResult]
-) -> ToolsToFinalOutputResult:
-    return ToolsToFinalOutputResult(is_final_output=True, final_output=results[0].output)
-
-
-# How the run finishes on its tool's output, for finished-on-tool-output.
-TOOL_USE_BEHAVIORS: dict[str, Callable[[], Any]] = {
-    "stop_on_first_tool": lambda: "stop_on_first_tool",
-    "StopAtTools": lambda: StopAtTools(stop_at_tool_names=["lookup_order"]),
-    "ToolsToFinalOutputResult": lambda: first_tool_result_is_final,
-}
 
 
 async def finished_on_tool_output(

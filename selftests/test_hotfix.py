@@ -57,6 +57,15 @@ def installed() -> Iterator[Path]:
         pytest.fail(f"the test left {changed} modified")
 
 
+def copied_site(installed: Path, tmp_path: Path) -> Path:
+    """A copy of the files the release's patches change, laid out as in site-packages."""
+    site = tmp_path / "site"
+    for module in FIX.chains():
+        (site / module).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(installed / module, site / module)
+    return site
+
+
 def snapshot(site: Path) -> dict[str, bytes]:
     return {module: (site / module).read_bytes() for module in FIX.chains()}
 
@@ -67,6 +76,7 @@ def test_status_reports_an_unpatched_release_as_affected(installed: Path) -> Non
     assert result.returncode == 0
     assert "AFFECTED, unpatched" in result.stdout
     assert state() == {
+        "wheel": None,
         "version": VERSION,
         "site": str(installed),
         "state": "unpatched",
@@ -236,10 +246,7 @@ def test_a_patch_that_does_not_fit_leaves_every_file_untouched(
     installed: Path, tmp_path: Path
 ) -> None:
     # The last patch of the last file does not fit: no file may be left patched.
-    site = tmp_path / "site"
-    for module in FIX.chains():
-        (site / module).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(installed / module, site / module)
+    site = copied_site(installed, tmp_path)
     before = snapshot(site)
     last = FIX.runner[-1] if FIX.runner else FIX.companion
     assert last is not None
@@ -260,10 +267,7 @@ def test_a_patch_that_does_not_fit_leaves_every_file_untouched(
 def test_a_failed_write_puts_back_the_files_already_written(
     installed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    site = tmp_path / "site"
-    for module in FIX.chains():
-        (site / module).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(installed / module, site / module)
+    site = copied_site(installed, tmp_path)
     before = snapshot(site)
     real_write = hotfix.write_atomically
     writes: list[Path] = []
@@ -293,10 +297,7 @@ def test_revert_of_an_unpatched_install_is_nothing_to_do(installed: Path) -> Non
 def test_a_locally_modified_file_is_refused_and_every_file_left_alone(
     installed: Path, tmp_path: Path
 ) -> None:
-    site = tmp_path / "site"
-    for module in FIX.chains():
-        (site / module).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(installed / module, site / module)
+    site = copied_site(installed, tmp_path)
     # The last file the release's patches change, so that earlier ones would be written first.
     with (site / list(FIX.chains())[-1]).open("a") as handle:
         handle.write("# local change\n")

@@ -16,12 +16,16 @@ from openai import AsyncOpenAI
 
 from agents import (
     Agent,
+    FunctionToolResult,
     LocalShellTool,
     OpenAIResponsesModel,
     RunConfig,
+    RunContextWrapper,
     Runner,
     ShellTool,
+    StopAtTools,
     ToolGuardrailFunctionOutput,
+    ToolsToFinalOutputResult,
     function_tool,
     handoff,
     tool_input_guardrail,
@@ -60,6 +64,20 @@ async def open_conversation(
     if mode == "auto_previous_response_id":
         return {"auto_previous_response_id": True}
     return {"conversation_id": f"conv_{agent.name}"}
+
+
+def first_tool_result_is_final(
+    context: RunContextWrapper[Any], results: list[FunctionToolResult]
+) -> ToolsToFinalOutputResult:
+    return ToolsToFinalOutputResult(is_final_output=True, final_output=results[0].output)
+
+
+# How a run finishes on the output of its tool `lookup_order`.
+TOOL_USE_BEHAVIORS: dict[str, Callable[[], Any]] = {
+    "stop_on_first_tool": lambda: "stop_on_first_tool",
+    "StopAtTools": lambda: StopAtTools(stop_at_tool_names=["lookup_order"]),
+    "ToolsToFinalOutputResult": lambda: first_tool_result_is_final,
+}
 
 
 def call(call_id: str, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
