@@ -13,7 +13,7 @@ from releases import numbered, read_manifest
 
 def outcome(version: str) -> tuple:
     release = read_manifest()[version]
-    return release.patch, release.companion, failing_without_patches()[version]
+    return release.patch, release.companion, release.runner, failing_without_patches()[version]
 
 
 def test_transitions_hold_both_sides_of_every_change_and_the_range_ends() -> None:
@@ -33,7 +33,7 @@ def test_transitions_hold_both_sides_of_every_change_and_the_range_ends() -> Non
 
 def test_transitions_select_main_and_no_release_twice(monkeypatch: pytest.MonkeyPatch) -> None:
     # No release on the index beyond the manifest: the selection is the manifest's alone.
-    monkeypatch.setattr(runner, "new_releases", list)
+    monkeypatch.setattr(runner, "new_releases", lambda prereleases=False: [])
     selected = runner.select_releases([], full=False, transitions_only=True)
 
     assert selected[-1] == "main"
