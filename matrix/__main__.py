@@ -51,7 +51,7 @@ def release(text: str) -> str:
     return text
 
 
-def check(args: argparse.Namespace) -> int:
+def run_check(args: argparse.Namespace) -> int:
     if args.upstream is not None and not (args.upstream / "src" / MODULE).is_file():
         raise MatrixError(f"{args.upstream} is not an upstream checkout (no src/{MODULE})")
     return run_matrix(
@@ -89,7 +89,7 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     def interpreter(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--python", default=sys.executable, help="interpreter for the envs")
 
-    sub = command("check", check, "the matrix: releases unpatched and patched, with a report")
+    sub = command("check", run_check, "the matrix: releases unpatched and patched, with a report")
     sub.add_argument("releases", nargs="*", type=release, help="default: one per file revision")
     selection = sub.add_mutually_exclusive_group()
     selection.add_argument("--full", action="store_true", help="every release in patches/manifest")

@@ -38,7 +38,7 @@ PRELOAD = ("openai", "pydantic", "httpx", "mcp", "griffe", "pytest_asyncio")
 
 
 @dataclass
-class Outcome:
+class PytestOutcome:
     failed: set[str]
     passed: set[str]
     errors: str = ""
@@ -80,14 +80,16 @@ class PytestServer:
         self.process.wait()
 
 
-def run_pytest(server: PytestServer, report: Path, targets: list[str], select: str) -> Outcome:
+def run_pytest(
+    server: PytestServer, report: Path, targets: list[str], select: str
+) -> PytestOutcome:
     """Run pytest in the release's environment and read each test's outcome from JUnit XML."""
     selection = ["-k", select] if select else []
     log = report.with_suffix(".log")
     returncode = server.pytest([*PYTEST_FLAGS, *selection, f"--junitxml={report}", *targets], log)
     if returncode not in (0, 1) or not report.exists():
         tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
-        return Outcome(set(), set(), f"pytest exited {returncode}: {' / '.join(tail)}")
+        return PytestOutcome(set(), set(), f"pytest exited {returncode}: {' / '.join(tail)}")
     # Imported here, on the matrix's side: run as a script, this file has no package around it.
     from .junit import node_id, outcome
 
@@ -95,7 +97,7 @@ def run_pytest(server: PytestServer, report: Path, targets: list[str], select: s
     by_outcome: dict[str, set[str]] = {"failed": set(), "passed": set(), "skipped": set()}
     for case in cases:
         by_outcome[outcome(case)].add(node_id(case))
-    return Outcome(by_outcome["failed"], by_outcome["passed"])
+    return PytestOutcome(by_outcome["failed"], by_outcome["passed"])
 
 
 def serve() -> int:

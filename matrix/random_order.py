@@ -26,11 +26,13 @@ RANDOMLY = "pytest-randomly==3.16.0"
 
 def random_order(args: argparse.Namespace) -> int:
     """args: releases, runs (pytest runs per release), python (the environments' interpreter)."""
-    failed = [r for r in args.releases if not check(r, runs=args.runs, python=args.python)]
+    failed = [
+        r for r in args.releases if not check_in_random_order(r, runs=args.runs, python=args.python)
+    ]
     return 1 if failed else 0
 
 
-def check(release: str, *, runs: int, python: str) -> bool:
+def check_in_random_order(release: str, *, runs: int, python: str) -> bool:
     with held_env(release, python) as (interpreter, tree, scratch):
         prepared = prepare_tree(tree, scratch)
         env = {

@@ -30,7 +30,7 @@ import releases
 from .junit import node_id, outcome
 from .shell import MatrixError
 
-MODULE = "src/" + releases.MODULE
+TRACKER_FILE = "src/" + releases.MODULE
 # What upstream's tests workflow sets for every test job (GitHub Actions also sets CI).
 CI_ENV = {"OPENAI_API_KEY": "fake-for-tests", "UV_FROZEN": "1", "CI": "true"}
 # Names and prefixes of variables that point uv or Python at another environment, project or
@@ -104,15 +104,15 @@ class Report:
     ok: bool = False
 
 
-def say(message: str) -> None:
+def progress(message: str) -> None:
     print(f"[upstream-ci] {message}", flush=True)
 
 
-def patch_for(tree: Path) -> Path:
+def fix_for_tree(tree: Path) -> Path:
     """The patch whose base blob is the tree's oai_conversation.py."""
-    blob = releases.git_blob((tree / MODULE).read_bytes())
+    blob = releases.git_blob((tree / TRACKER_FILE).read_bytes())
     if blob not in (fixes := releases.patches_by_blob()):
-        raise MatrixError(f"no patch in patches/ fits {MODULE} at blob {blob[:8]}")
+        raise MatrixError(f"no patch in patches/ fits {TRACKER_FILE} at blob {blob[:8]}")
     return fixes[blob]
 
 
@@ -204,7 +204,7 @@ def run_step(step: Step, tree: Path, env: dict[str, str], logs: Path, label: str
     setattr(step, "seconds" if label == "patched" else "unpatched_seconds", seconds)
     # pytest's 5 means no test was selected: a tree without serial tests.
     verdict = "ok" if code in ((0, 5) if step.name in SUITE else (0,)) else f"FAILED ({code})"
-    say(f"{label}: {step.name}: {verdict} in {seconds} s (log: {log})")
+    progress(f"{label}: {step.name}: {verdict} in {seconds} s (log: {log})")
     return 0 if verdict == "ok" else code or 1
 
 
@@ -232,16 +232,16 @@ def git(tree: Path, *args: str | Path) -> None:
         raise MatrixError(f"git {' '.join(map(str, args))}: {result.stderr.strip()}")
 
 
-def check(args: argparse.Namespace) -> Report:
+def check_tree(args: argparse.Namespace) -> Report:
     upstream = Path(args.upstream).resolve()
-    if not (upstream / MODULE).is_file():
-        raise MatrixError(f"{upstream} is not an upstream tree: it has no {MODULE}")
+    if not (upstream / TRACKER_FILE).is_file():
+        raise MatrixError(f"{upstream} is not an upstream tree: it has no {TRACKER_FILE}")
     started = time.monotonic()
     report = Report(str(upstream), "sdist or other tree without .git")
     if (upstream / ".git").exists():
         log = ["git", "-C", str(upstream), "log", "-1", "--format=git checkout %H of %cI"]
         report.tree = subprocess.run(log, capture_output=True, text=True).stdout.strip()
-    patches = [Path(p).resolve() for p in args.patch] if args.patch else [patch_for(upstream)]
+    patches = [Path(p).resolve() for p in args.patch] if args.patch else [fix_for_tree(upstream)]
     for given in patches:
         if not given.is_file():
             raise MatrixError(f"{given} is not a file")
@@ -254,7 +254,7 @@ def check(args: argparse.Namespace) -> Report:
         shutil.copytree(upstream, tree, symlinks=True, ignore=COPY_IGNORE)
         git(tree, "init", "--quiet")
         git(tree, "apply", *patches)
-        say(f"copied {upstream} to {tree}; applied {report.patch}")
+        progress(f"copied {upstream} to {tree}; applied {report.patch}")
         env = environment(args.python, args.workers)
         sync = make_recipe(tree, "sync", env) or ["uv sync --all-extras --all-packages --group dev"]
         report.steps.append(Step("sync", sync, verdict="ok"))
@@ -294,7 +294,7 @@ def check(args: argparse.Namespace) -> Report:
     finally:
         report.seconds = round(time.monotonic() - started, 1)
         if args.keep:
-            say(f"kept {scratch}")
+            progress(f"kept {scratch}")
         else:
             shutil.rmtree(scratch, ignore_errors=True)
     return report
@@ -314,7 +314,7 @@ def rerun(nodes: list[str], tree: Path, env: dict[str, str], logs: Path, label: 
         return set(nodes)
     cases = list(ElementTree.parse(junit).iter("testcase"))
     passed = {node_id(c) for c in cases if outcome(c) != "failed"}
-    say(f"{label}: rerun of {len(nodes)} tests: {len(set(nodes) - passed)} failed")
+    progress(f"{label}: rerun of {len(nodes)} tests: {len(set(nodes) - passed)} failed")
     return set(nodes) - passed
 
 
@@ -371,7 +371,7 @@ def counts(suite: Suite, *, ours: bool = False) -> str:
 
 def upstream_ci(args: argparse.Namespace) -> int:
     """Check the tree, then write the report as JSON and Markdown and print the Markdown."""
-    report = check(args)
+    report = check_tree(args)
     out = Path(args.out)
     payload = json.dumps(asdict(report), indent=2) + "\n"
     releases.write_atomically(out / "upstream-ci-report.json", payload)

@@ -21,7 +21,7 @@ from releases import PATCHES, newest_release
 
 from .envs import held_env
 from .paths import TESTS
-from .pytest_server import Outcome, PytestServer, run_pytest
+from .pytest_server import PytestOutcome, PytestServer, run_pytest
 from .shell import MatrixError, run, say
 from .trees import IDENTITY
 
@@ -107,6 +107,6 @@ def upstream_series(python: str) -> int:
     return 1 if problems else 0
 
 
-def summary(outcome: Outcome) -> str:
+def summary(outcome: PytestOutcome) -> str:
     total = len(outcome.passed) + len(outcome.failed)
     return f"{len(outcome.passed)} of {total} pass"

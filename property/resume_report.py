@@ -8,11 +8,11 @@ from typing import Any
 
 from release_tests.utils.fake_responses_api import StrictResponsesAPI
 
-from .resume_runner import FINAL, Outcome
+from .resume_runner import FINAL, PlayOutcome
 from .resume_scenario import PRODUCERS, Scenario, WireIds
 
 
-def problems(api: StrictResponsesAPI, scenario: Scenario, outcome: Outcome) -> list[str]:
+def problems(api: StrictResponsesAPI, scenario: Scenario, outcome: PlayOutcome) -> list[str]:
     """Every way the played scenario broke the property; empty when it held.
 
     Call ids are compared as the scenario names them: what came back over the wire is read with
@@ -81,7 +81,7 @@ def refused_requests(api: StrictResponsesAPI, ids: WireIds) -> list[str]:
 
 
 def failure_text(
-    api: StrictResponsesAPI, scenario: Scenario, outcome: Outcome, found: list[str]
+    api: StrictResponsesAPI, scenario: Scenario, outcome: PlayOutcome, found: list[str]
 ) -> str:
     refused = refused_requests(api, outcome.ids)
     parts = [scenario.render(), "", "broken:", *(f"  - {line}" for line in found)]

@@ -56,7 +56,7 @@ class UnexpectedInterruption(AssertionError):
 
 
 @dataclass
-class Outcome:
+class PlayOutcome:
     """What one scenario did: tool bodies that ran (their tags, wire ids as the tools saw them),
     interruptions met (the scenario's call ids), and how it ended."""
 
@@ -235,13 +235,13 @@ async def run_cancelling(
 
 async def play(
     scenario: Scenario, producers: tuple[str, ...], ids: WireIds
-) -> tuple[StrictResponsesAPI, Outcome]:
+) -> tuple[StrictResponsesAPI, PlayOutcome]:
     """Run the scenario to its end on a fresh double, its call ids on the wire as ``ids`` says,
     deciding every interruption as the scenario says; the double (with every request it saw) and
     what the run did."""
     script = ScriptedResponses(scenario, ids, warm_up=scenario.mode == "previous_response_id")
     api = StrictResponsesAPI(script)
-    outcome = Outcome(ids)
+    outcome = PlayOutcome(ids)
     async with openai_client(api) as client:
         try:
             await _play(client, scenario, producers, outcome)
@@ -251,7 +251,7 @@ async def play(
 
 
 async def _play(
-    client: AsyncOpenAI, scenario: Scenario, producers: tuple[str, ...], outcome: Outcome
+    client: AsyncOpenAI, scenario: Scenario, producers: tuple[str, ...], outcome: PlayOutcome
 ) -> None:
     ids = outcome.ids
     agent = build_agents(client, outcome.ran, producers)

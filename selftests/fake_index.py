@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-MODULE = "agents/run_internal/oai_conversation.py"
+from releases import MODULE
 
 
 def _record_hash(data: bytes) -> str:

@@ -100,12 +100,12 @@ def test_under_a_nox_session_a_tree_syncs_into_its_own_venv_and_its_steps_run_th
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     tree = tmp_path / "upstream"
-    (tree / upstream_ci.MODULE).parent.mkdir(parents=True)
-    (tree / upstream_ci.MODULE).write_text("x = 1\n")
+    (tree / upstream_ci.TRACKER_FILE).parent.mkdir(parents=True)
+    (tree / upstream_ci.TRACKER_FILE).write_text("x = 1\n")
     (tree / "Makefile").write_text(MAKEFILE)
     (tree / "pyproject.toml").write_text(PYPROJECT)
     subprocess.run(["uv", "lock", "--offline", "--quiet"], cwd=tree, check=True)
-    (tmp_path / "fix.patch").write_text(FIX.format(module=upstream_ci.MODULE))
+    (tmp_path / "fix.patch").write_text(FIX.format(module=upstream_ci.TRACKER_FILE))
     (tmp_path / "tests.patch").write_text(TESTS)
     session = tmp_path / "session"
     point_elsewhere(monkeypatch, session, NOX)

@@ -90,7 +90,7 @@ def call(call_id: str, name: str, arguments: dict[str, Any] | None = None) -> di
 
 
 @dataclass
-class Scenario:
+class ProducerScenario:
     """What the model calls next to the gated refund, and what each call must be answered with."""
 
     calls: list[dict[str, Any]]
@@ -134,13 +134,13 @@ def requires_release(minimum: tuple[int, int, int], feature: str) -> None:
         pytest.skip(f"this release predates {feature}")
 
 
-def returning_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
+def returning_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> ProducerScenario:
     @function_tool
     def order_status(order_id: str) -> str:
         ran.append("order_status")
         return f"Order {order_id} shipped."
 
-    return Scenario(
+    return ProducerScenario(
         calls=[call("call_STATUS", "order_status", {"order_id": "order_1"})],
         outputs={"call_STATUS": "Order order_1 shipped."},
         ran_before_interruption=["order_status"],
@@ -148,7 +148,7 @@ def returning_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scena
     )
 
 
-def raising_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
+def raising_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> ProducerScenario:
     def explain(context: Any, error: Exception) -> str:
         return f"The inventory service failed: {error}"
 
@@ -157,7 +157,7 @@ def raising_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenari
         ran.append("check_inventory")
         raise RuntimeError(f"{sku} is unknown")
 
-    return Scenario(
+    return ProducerScenario(
         calls=[call("call_STOCK", "check_inventory", {"sku": "sku_9"})],
         outputs={"call_STOCK": "The inventory service failed: sku_9 is unknown"},
         ran_before_interruption=["check_inventory"],
@@ -165,7 +165,7 @@ def raising_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenari
     )
 
 
-def tool_gone_at_resume(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
+def tool_gone_at_resume(client: AsyncOpenAI, script: Script, ran: list[str]) -> ProducerScenario:
     scenario = returning_tool(client, script, ran)
     # The tool ran before the interruption, but the agent that resumes no longer offers it, as
     # when an MCP server stops listing a tool or a deployment changes the agent's tools.
@@ -173,9 +173,9 @@ def tool_gone_at_resume(client: AsyncOpenAI, script: Script, ran: list[str]) -> 
     return scenario
 
 
-def missing_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
+def missing_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> ProducerScenario:
     requires_run_config_field("tool_not_found_behavior", "added in 0.17.4")
-    return Scenario(
+    return ProducerScenario(
         calls=[call("call_GHOST", "cancel_order", {"order_id": "order_1"})],
         outputs={"call_GHOST": "Tool 'cancel_order' not found."},
         ran_before_interruption=[],
@@ -183,7 +183,9 @@ def missing_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenari
     )
 
 
-def input_guardrail_rejects(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
+def input_guardrail_rejects(
+    client: AsyncOpenAI, script: Script, ran: list[str]
+) -> ProducerScenario:
     @tool_input_guardrail
     def no_bulk_exports(data: Any) -> ToolGuardrailFunctionOutput:
         ran.append("no_bulk_exports")
@@ -194,7 +196,7 @@ def input_guardrail_rejects(client: AsyncOpenAI, script: Script, ran: list[str])
         ran.append("export_orders")
         return f"Exported {scope}."
 
-    return Scenario(
+    return ProducerScenario(
         calls=[call("call_EXPORT", "export_orders", {"scope": "all"})],
         outputs={"call_EXPORT": "Bulk exports are not allowed."},
         ran_before_interruption=["no_bulk_exports"],
@@ -202,7 +204,9 @@ def input_guardrail_rejects(client: AsyncOpenAI, script: Script, ran: list[str])
     )
 
 
-def output_guardrail_rejects(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
+def output_guardrail_rejects(
+    client: AsyncOpenAI, script: Script, ran: list[str]
+) -> ProducerScenario:
     @tool_output_guardrail
     def no_card_numbers(data: Any) -> ToolGuardrailFunctionOutput:
         ran.append("no_card_numbers")
@@ -213,7 +217,7 @@ def output_guardrail_rejects(client: AsyncOpenAI, script: Script, ran: list[str]
         ran.append("payment_details")
         return "Card 4242 4242 4242 4242."
 
-    return Scenario(
+    return ProducerScenario(
         calls=[call("call_PAYMENT", "payment_details", {"order_id": "order_1"})],
         outputs={"call_PAYMENT": "Card details withheld."},
         ran_before_interruption=["payment_details", "no_card_numbers"],
@@ -221,7 +225,7 @@ def output_guardrail_rejects(client: AsyncOpenAI, script: Script, ran: list[str]
     )
 
 
-def agent_as_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
+def agent_as_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> ProducerScenario:
     @function_tool
     def shipping_rates(zone: str) -> str:
         ran.append("shipping_rates")
@@ -233,7 +237,7 @@ def agent_as_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenar
         [call("call_RATES_INNER", "shipping_rates", {"zone": "eu"})],
         [message("Shipping to the EU costs 5 EUR.")],
     )
-    return Scenario(
+    return ProducerScenario(
         calls=[call("call_ASK_RATES", "ask_rates", {"input": "EU shipping?"})],
         outputs={"call_ASK_RATES": "Shipping to the EU costs 5 EUR."},
         ran_before_interruption=["shipping_rates"],
@@ -241,11 +245,13 @@ def agent_as_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenar
     )
 
 
-def handoff_next_to_gated_call(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
+def handoff_next_to_gated_call(
+    client: AsyncOpenAI, script: Script, ran: list[str]
+) -> ProducerScenario:
     requires_release((0, 19, 0), "resuming a handoff pending next to an approval (0.19.0, #3823)")
     billing = Agent(name="billing", instructions="billing", model=model(client))
     script.add("billing", [message("Done.")])
-    return Scenario(
+    return ProducerScenario(
         calls=[call("call_TRANSFER", "transfer_to_billing")],
         outputs={"call_TRANSFER": json.dumps({"assistant": "billing"})},
         ran_before_interruption=[],
@@ -254,7 +260,7 @@ def handoff_next_to_gated_call(client: AsyncOpenAI, script: Script, ran: list[st
     )
 
 
-def local_shell_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
+def local_shell_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> ProducerScenario:
     requires_release((0, 20, 0), "RunState keeping local shell outputs (0.20.0, #4320)")
 
     def execute(request: Any) -> str:
@@ -268,7 +274,7 @@ def local_shell_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Sce
         "status": "completed",
         "action": {"type": "exec", "command": ["uptime"], "env": {}},
     }
-    return Scenario(
+    return ProducerScenario(
         calls=[local_shell_call],
         outputs={"call_UPTIME": "uptime: 3 days"},
         ran_before_interruption=["local_shell"],
@@ -276,7 +282,7 @@ def local_shell_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Sce
     )
 
 
-def shell_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
+def shell_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> ProducerScenario:
     def execute(request: Any) -> str:
         ran.append("shell")
         return "disk: 40% used"
@@ -288,7 +294,7 @@ def shell_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
         "status": "completed",
         "action": {"commands": ["df -h"], "timeout_ms": None, "max_output_length": None},
     }
-    return Scenario(
+    return ProducerScenario(
         calls=[shell_call],
         outputs={
             "call_DISK": [
@@ -304,7 +310,7 @@ def shell_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Scenario:
     )
 
 
-PRODUCERS: dict[str, Callable[[AsyncOpenAI, Script, list[str]], Scenario]] = {
+PRODUCERS: dict[str, Callable[[AsyncOpenAI, Script, list[str]], ProducerScenario]] = {
     "returning-tool": returning_tool,
     "raising-tool": raising_tool,
     "input-guardrail": input_guardrail_rejects,
