@@ -42,7 +42,10 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import subprocess
 import sys
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,10 +246,6 @@ def wheel_label(fix: Fix) -> str:
 
 def build_wheel(fix: Fix, out: Path) -> Path:
     """The release's own wheel with every patch on, as `<release>+<label>`, in `out`."""
-    import subprocess
-    import tempfile
-    import zipfile
-
     if importlib.util.find_spec("wheel") is None:
         raise HotfixError(
             f"`hotfix.py wheel` needs the wheel package for {sys.executable} "
@@ -262,12 +261,12 @@ def build_wheel(fix: Fix, out: Path) -> Path:
             str(fetched),
             f"openai-agents=={fix.version}",
         ]
-        done = subprocess.run(download, capture_output=True, text=True)
+        run_checked(download)
         wheels = sorted(fetched.glob(f"openai_agents-{fix.version}-*.whl"))
-        if done.returncode or len(wheels) != 1:
+        if len(wheels) != 1:
             raise HotfixError(
-                f"pip could not fetch the wheel of openai-agents {fix.version}: "
-                f"{(done.stderr.strip().splitlines() or ['no wheel'])[-1]}; nothing built"
+                f"pip fetched {len(wheels)} wheels of openai-agents {fix.version}, not one; "
+                "nothing built"
             )
         with zipfile.ZipFile(wheels[0]) as original:
             newest = max(info.date_time for info in original.infolist())
@@ -299,8 +298,6 @@ def build_wheel(fix: Fix, out: Path) -> Path:
 
 
 def run_checked(command: list[str], env: dict[str, str] | None = None) -> None:
-    import subprocess
-
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode:
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:]
@@ -350,7 +347,8 @@ def write_all(site: Path, fix: Fix, spans: dict[str, tuple[int, int]]) -> None:
     planned: dict[Path, tuple[bytes, str]] = {}
     for module, (start, end) in spans.items():
         path = site / module
-        text = path.read_text()
+        original = path.read_bytes()
+        text = original.decode()
         chain = chains[module]
         if end > start:
             for patch in chain[start:end]:
@@ -363,7 +361,7 @@ def write_all(site: Path, fix: Fix, spans: dict[str, tuple[int, int]]) -> None:
             raise HotfixError(
                 f"{path}: the result does not match the patch's target; nothing changed"
             )
-        planned[path] = (path.read_bytes(), text)
+        planned[path] = (original, text)
     written: list[Path] = []
     try:
         for path, (_, text) in planned.items():
@@ -533,12 +531,9 @@ def main(argv: list[str] | None = None) -> int:
             print(revert(fix, site))
         else:
             print(verify(fix))
-    except HotfixError as error:
-        print(f"hotfix: {error}", file=sys.stderr)
-        return error.exit_status
     except PatchError as error:
         print(f"hotfix: {error}", file=sys.stderr)
-        return EXIT_REFUSED
+        return getattr(error, "exit_status", EXIT_REFUSED)
     return 0
 
 

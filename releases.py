@@ -40,6 +40,11 @@ class Release:
     # The next-turn fix's patches of runner files, one per file; empty where the release has none.
     runner: tuple[str, ...] = ()
 
+    @property
+    def patches(self) -> tuple[str, ...]:
+        """Every patch of the release, in the order they go on: fix, companion, runner patches."""
+        return (self.patch, *([self.companion] if self.companion else []), *self.runner)
+
 
 @dataclass(frozen=True)
 class Patch:

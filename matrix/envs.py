@@ -12,7 +12,7 @@ import functools
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,7 +97,7 @@ def make_env(
     requirements: Path,
     package: Path,
     python: str,
-    patches: list[Path] = [],  # noqa: B006
+    patches: Sequence[Path] = (),
 ) -> Path:
     """An environment with the release installed unpatched.
 
@@ -109,16 +109,16 @@ def make_env(
     base = os.path.realpath(shutil.which(python) or python)
     stamp = f"{base}\n{package.resolve()}\n{requirements.read_text()}"
     stamp_file = where / "stamp"
-    if patches and stamp_file.is_file() and stamp_file.read_text() == stamp:
-        sites = list(where.glob("lib/python*/site-packages"))
-        pristine = [
-            len(sites) == 1
-            and (sites[0] / patch.module).is_file()
-            and git_blob((sites[0] / patch.module).read_bytes()) == patch.base_blob
-            for patch in map(read_patch, patches)
-            if patch.path.name.endswith("-object-identity.patch") is False
-        ]
-        if all(pristine):
+    sites = list(where.glob("lib/python*/site-packages"))
+    if patches and len(sites) == 1 and stamp_file.is_file() and stamp_file.read_text() == stamp:
+        # A file's first patch fits the release's own file; later ones go on top of it.
+        first: dict[str, str] = {}
+        for patch in map(read_patch, patches):
+            first.setdefault(patch.module, patch.base_blob)
+        if all(
+            (sites[0] / module).is_file() and git_blob((sites[0] / module).read_bytes()) == blob
+            for module, blob in first.items()
+        ):
             return interpreter
     shutil.rmtree(where, ignore_errors=True)
     run(["uv", "venv", "--quiet", "--python", python, where])
@@ -137,7 +137,7 @@ def held_env(release: str, python: str) -> Iterator[tuple[Path, Path, Path]]:
     manifest = read_manifest()
     if release == "main" or release not in manifest:
         raise MatrixError(f"{release}: not a release in patches/manifest")
-    patches = [PATCHES / name for name in (manifest[release].patch, *manifest[release].runner)]
+    patches = [PATCHES / name for name in manifest[release].patches]
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"held-{release}-", dir=CACHE) as scratch:
         source = release_source(release, Path(scratch), None)

@@ -31,10 +31,7 @@ def gates(releases: list[str], python: str) -> int:
             tree = source.tree
             # The files as `hotfix.py apply` leaves them: the fix, its companion where the release
             # has one, and the runner patches.
-            chosen = release_for(release)
-            companion = [chosen.companion] if chosen.companion else []
-            names = [chosen.patch, *companion, *chosen.runner]
-            patches = [read_patch(PATCHES / name) for name in names]
+            patches = [read_patch(PATCHES / name) for name in release_for(release).patches]
             modules = sorted({"src/" + patch.module for patch in patches})
             requirements = pins(release, source, python)
             export = ["uv", "export", "--frozen", "--no-hashes", "--quiet", "--only-group", "dev"]

@@ -74,13 +74,10 @@ def patch_for(release: str, tree: Path, work: Path, proposals: Path) -> tuple[st
     )
 
 
-def manifest_line(
-    release: str, patch: str, companion: str, unpatched: list[str], runner: str = "-"
-) -> str:
-    """A manifest row; a release not yet in the manifest has no runner patches."""
+def manifest_line(release: str, patch: str, companion: str, unpatched: list[str]) -> str:
+    """A manifest row; a release not yet in the manifest has no runner patches (`-`)."""
     return (
-        f"{release:<10} {patch:<32} {companion or '-':<47} {runner:<86} "
-        f"{' '.join(unpatched) or '-'}"
+        f"{release:<10} {patch:<32} {companion or '-':<47} {'-':<86} {' '.join(unpatched) or '-'}"
     )
 
 

@@ -62,7 +62,7 @@ class Row:
     unpatched: list[str] = field(default_factory=list)
     unpatched_error: str = ""
     patched: str = ""
-    # Groups of OPEN_GROUPS that fail without the patches; they fail with them too.
+    # The release's open_groups() that fail without the patches; they fail with them too.
     open_groups: list[str] = field(default_factory=list)
     upstream: str = ""
     expected_with_companion: list[str] = field(default_factory=list)
@@ -121,14 +121,7 @@ def check_release(
             if release != "main":
                 where = env_dir(release, python)
                 held.enter_context(release_lock(where.name))
-            downstream = [
-                PATCHES / name
-                for name in (
-                    row.patch,
-                    *([row.companion] if row.companion else []),
-                    *manifest[known_as].runner,
-                )
-            ]
+            downstream = [PATCHES / name for name in manifest[known_as].patches]
             with timed(row, "install"):
                 requirements = pins(release, source, python)
                 interpreter = make_env(where, requirements, source.package, python, downstream)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import tarfile
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def prepare_tree(upstream_tree: Path, work: Path) -> Path:
     return tree
 
 
-def module_repo(repo: Path, tree: Path, modules: list[str] = [MODULE]) -> None:  # noqa: B006
+def module_repo(repo: Path, tree: Path, modules: Sequence[str] = (MODULE,)) -> None:
     """A git repository holding one commit: the release's files at src/ (oai_conversation.py
     unless `modules` names others), taken from an upstream tree."""
     for module in modules:

@@ -75,6 +75,7 @@ def known_defects() -> dict[str, str]:
     if not asyncio.run(_handoff_runs_after_interruption()):
         defects["handoff_beside_interruption"] = HANDOFF_BESIDE_INTERRUPTION
     release = importlib.metadata.version("openai-agents")
-    if not releases.read_manifest().get(release, releases.Release(release, "", None)).runner:
+    manifest = releases.read_manifest()
+    if release not in manifest or not manifest[release].runner:
         defects["next_turn_without_runner_patches"] = NEXT_TURN_WITHOUT_RUNNER_PATCHES
     return defects
