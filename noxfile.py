@@ -1,8 +1,15 @@
-"""Sessions that check the oai_conversation.py fix; the logic lives in the matrix package."""
+"""Sessions that check the oai_conversation.py fix; the logic lives in the matrix package.
+
+Most sessions are one call of `python -m matrix`, listed in MATRIX_SESSIONS; their arguments after
+`--` are passed on. `nox -t ci` is what CI runs. .ci/run runs it in two halves side by side, so that
+both cores stay busy: `-t ci-matrix`, the checks of releases in their cached environments, and
+`-t ci-checks`.
+"""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import nox
@@ -16,17 +23,149 @@ nox.options.sessions = ["lint", "matrix"]
 nox.options.error_on_missing_interpreters = True
 # Every release in patches/manifest, tagged with its minor series: `nox -t 0.17` runs 0.17.x.
 RELEASES = [nox.param(v, tags=[v.rsplit(".", 1)[0]]) for v in read_manifest()]
-# `nox -t ci` is what CI runs. .ci/run runs it in two halves side by side, so that both cores stay
-# busy: `-t ci-matrix`, the checks of releases in their cached environments, and `-t ci-checks`.
+CHECKS = ["ci", "ci-checks"]
+RELEASE_CHECKS = ["ci", "ci-matrix"]
+# hotfix.py wheel builds with these; wheel-check runs it.
+WHEEL_TOOLS = ("wheel==0.48.0", "pip")
 
 
-def helper(session: nox.Session, *args: str) -> None:
-    # The matrix reads versions and Requires-Python with packaging (hotfix.py needs nothing).
-    session.install("packaging>=24")
-    session.run("python", "-m", "matrix", *args, *session.posargs)
+@dataclass(frozen=True)
+class MatrixSession:
+    """A session that is one call of `python -m matrix`."""
+
+    description: str
+    arguments: tuple[str, ...]
+    tags: list[str] | None = None
+    # Arguments used only when the session is given none after `--`.
+    defaults: tuple[str, ...] = ()
+    installs: tuple[str, ...] = ()
 
 
-@nox.session(tags=["ci", "ci-checks"])
+MATRIX_SESSIONS = {
+    "matrix": MatrixSession(
+        "Quick matrix (one release per file revision, the range's ends, main); posargs narrow it.",
+        ("check",),
+    ),
+    "reported_release": MatrixSession(
+        "The matrix on the reported release alone, 0.13.3, unpatched and patched.",
+        ("check", "0.13.3"),
+    ),
+    "matrix_full": MatrixSession(
+        "Every release from 0.13.0 to the newest, and upstream main where reachable.",
+        ("check", "--full"),
+    ),
+    "matrix_transitions": MatrixSession(
+        "The range's ends and each release whose outcome differs from the one before, with it.",
+        ("check", "--transitions"),
+        RELEASE_CHECKS,
+    ),
+    "wheel_check": MatrixSession(
+        "Patched wheels built twice and installed with their release's pins: -- [RELEASE...].",
+        ("wheel-check",),
+        installs=WHEEL_TOOLS,
+    ),
+    "wheel_check_ci": MatrixSession(
+        "The newest release's patched wheel, built twice and installed as a pinned team would.",
+        ("wheel-check", newest_release()),
+        RELEASE_CHECKS,
+        installs=WHEEL_TOOLS,
+    ),
+    "pythons": MatrixSession(
+        "The #2798 releases and one per file revision on every CPython 3.10+ here, a column each.",
+        ("pythons",),
+    ),
+    "pythons_ci": MatrixSession(
+        "The Python axis on the range's ends: #2798's 0.13.2 and the newest release.",
+        ("pythons", "0.13.2", newest_release()),
+        RELEASE_CHECKS,
+    ),
+    "random_order": MatrixSession(
+        "Our tests, patched, in random order with seeds 1 to N: -- RELEASE... [--runs N].",
+        ("random-order",),
+        RELEASE_CHECKS,
+        defaults=("0.13.3", newest_release(), "--runs", "5"),
+    ),
+    "property": MatrixSession(
+        "The resume property on a release: -- RELEASE [--unpatched] [--examples N] [--fresh].",
+        ("property",),
+    ),
+    "property_ci": MatrixSession(
+        "The resume property, patched, on the newest release of every file revision.",
+        ("property", "--ci"),
+        CHECKS,
+    ),
+    "gates": MatrixSession(
+        "Upstream's ruff, mypy, pyright and truthiness check on patched 0.13.3 and newest trees.",
+        ("gates",),
+        CHECKS,
+    ),
+    "upstream_series": MatrixSession(
+        "The upstream series on the newest sdist: git am, its tests fail without it, pass with it.",
+        ("upstream-series",),
+        CHECKS,
+    ),
+    "upstream_ci": MatrixSession(
+        "Upstream's Makefile steps and suite on a checkout, patched and not: -- --upstream PATH.",
+        ("upstream-ci",),
+    ),
+    "issue_check": MatrixSession(
+        "Fail if ISSUE.md's repro, its output or its releases disagree with a rerun.",
+        ("issue",),
+        CHECKS,
+    ),
+    "evidence_check": MatrixSession(
+        "Fail if docs/evidence.md's release table disagrees with patches/manifest.",
+        ("evidence-table", "--check"),
+        CHECKS,
+    ),
+    "applies_to_check": MatrixSession(
+        "Fail if a patch's DEP-3 Applies-To line disagrees with its releases in patches/manifest.",
+        ("applies-to", "--check"),
+        CHECKS,
+    ),
+    "evidence_table": MatrixSession(
+        "Regenerate docs/evidence.md's release table from patches/manifest.",
+        ("evidence-table",),
+    ),
+    "applies_to": MatrixSession(
+        "Rewrite each patch's DEP-3 Applies-To line from patches/manifest; no other byte changes.",
+        ("applies-to",),
+    ),
+    "manifest": MatrixSession(
+        "Rows for releases new to patches/manifest, from the last report; --update writes them.",
+        ("manifest",),
+    ),
+}
+
+
+def call_matrix(session: nox.Session, *arguments: str) -> None:
+    """`python -m matrix` in the session, with what the matrix imports (hotfix.py needs nothing)."""
+    session.install("--group", "matrix")
+    session.run("python", "-m", "matrix", *arguments, *session.posargs)
+
+
+def register(name: str, spec: MatrixSession) -> None:
+    def session_function(session: nox.Session) -> None:
+        if spec.installs:
+            session.install(*spec.installs)
+        call_matrix(session, *spec.arguments, *([] if session.posargs else spec.defaults))
+
+    session_function.__doc__ = spec.description
+    nox.session(name=name, tags=spec.tags)(session_function)
+
+
+for name, spec in MATRIX_SESSIONS.items():
+    register(name, spec)
+
+
+@nox.session
+@nox.parametrize("sdk", RELEASES)
+def release(session: nox.Session, sdk: str) -> None:
+    """One release of patches/manifest (or main), checked as the matrix checks it."""
+    call_matrix(session, "check", sdk)
+
+
+@nox.session(tags=CHECKS)
 def lint(session: nox.Session) -> None:
     """Ruff lint and format checks, configured like upstream."""
     session.install("--group", "lint")
@@ -42,7 +181,7 @@ HOTFIX_INSTALLS = {
 }
 
 
-@nox.session(tags=["ci", "ci-checks"])
+@nox.session(tags=CHECKS)
 @nox.parametrize("sdk", list(HOTFIX_INSTALLS))
 def hotfix(session: nox.Session, sdk: str) -> None:
     """hotfix.py's commands and refusals, and the live test's opt-in, on a fresh install."""
@@ -55,129 +194,14 @@ def hotfix(session: nox.Session, sdk: str) -> None:
 @nox.session
 def wheel(session: nox.Session) -> None:
     """Build a release's patched wheel: -- --version RELEASE --out DIR."""
-    session.install("wheel==0.48.0", "pip")
+    session.install(*WHEEL_TOOLS)
     session.run("python", "hotfix.py", "wheel", *session.posargs)
 
 
-@nox.session
-def wheel_check(session: nox.Session) -> None:
-    """Patched wheels built twice and installed with their release's pins: -- [RELEASE...]."""
-    session.install("wheel==0.48.0", "pip")
-    helper(session, "wheel-check")
-
-
-@nox.session(tags=["ci", "ci-matrix"])
-def wheel_check_ci(session: nox.Session) -> None:
-    """The newest release's patched wheel, built twice and installed as a pinned team would."""
-    session.install("wheel==0.48.0", "pip")
-    helper(session, "wheel-check", newest_release())
-
-
-@nox.session
-def reported_release(session: nox.Session) -> None:
-    """The matrix on the reported release alone, 0.13.3, unpatched and patched."""
-    helper(session, "0.13.3")
-
-
-@nox.session
-@nox.parametrize("sdk", RELEASES)
-def release(session: nox.Session, sdk: str) -> None:
-    """One release of patches/manifest (or main), checked as the matrix checks it."""
-    helper(session, sdk)
-
-
-@nox.session
-def matrix(session: nox.Session) -> None:
-    """Quick matrix (one release per file revision, the range's ends, main); posargs narrow it."""
-    helper(session)
-
-
-@nox.session(tags=["ci", "ci-checks"])
-def applies_to_check(session: nox.Session) -> None:
-    """Fail if a patch's DEP-3 Applies-To line disagrees with its releases in patches/manifest."""
-    helper(session, "applies-to", "--check")
-
-
-@nox.session
-def matrix_full(session: nox.Session) -> None:
-    """Every release from 0.13.0 to the newest, and upstream main where reachable."""
-    helper(session, "--full")
-
-
-@nox.session(tags=["ci", "ci-matrix"])
-def matrix_transitions(session: nox.Session) -> None:
-    """The range's ends and each release whose outcome differs from the one before, with it."""
-    helper(session, "--transitions")
-
-
-@nox.session(tags=["ci", "ci-checks"])
-def evidence_check(session: nox.Session) -> None:
-    """Fail if docs/evidence.md's release table disagrees with patches/manifest."""
-    helper(session, "evidence-table", "--check")
-
-
-@nox.session(tags=["ci", "ci-checks"])
-def issue_check(session: nox.Session) -> None:
-    """Fail if ISSUE.md's repro, its output or its releases disagree with a rerun."""
-    helper(session, "issue")
-
-
-@nox.session(tags=["ci", "ci-checks"])
-def gates(session: nox.Session) -> None:
-    """Upstream's ruff, mypy, pyright and truthiness check on patched 0.13.3 and newest trees."""
-    helper(session, "gates")
-
-
-@nox.session
-def pythons(session: nox.Session) -> None:
-    """The #2798 releases and one per file revision on every CPython 3.10+ here, a column each."""
-    helper(session, "pythons")
-
-
-@nox.session(tags=["ci", "ci-matrix"])
-def pythons_ci(session: nox.Session) -> None:
-    """The Python axis on the range's ends: #2798's 0.13.2 and the newest release."""
-    helper(session, "pythons", "0.13.2", newest_release())
-
-
-@nox.session
-def property(session: nox.Session) -> None:
-    """The resume property on a release: -- RELEASE [--unpatched] [--examples N] [--fresh]."""
-    helper(session, "property")
-
-
-@nox.session(tags=["ci", "ci-checks"])
-def property_ci(session: nox.Session) -> None:
-    """The resume property, patched, on the newest release of every file revision."""
-    helper(session, "property", "--ci")
-
-
-@nox.session(tags=["ci", "ci-matrix"])
-def random_order(session: nox.Session) -> None:
-    """Our tests, patched, in random order with seeds 1 to N: -- RELEASE... [--runs N]."""
-    helper(
-        session,
-        "random-order",
-        *([] if session.posargs else ["0.13.3", newest_release(), "--runs", "5"]),
-    )
-
-
-@nox.session(tags=["ci", "ci-checks"])
-def upstream_series(session: nox.Session) -> None:
-    """The upstream series on the newest sdist: git am, its tests fail without it, pass with it."""
-    helper(session, "upstream-series")
-
-
-@nox.session
-def upstream_ci(session: nox.Session) -> None:
-    """Upstream's Makefile steps and suite on a checkout, patched and not: -- --upstream PATH."""
-    helper(session, "upstream-ci")
-
-
-@nox.session(tags=["ci", "ci-checks"])
+@nox.session(tags=CHECKS)
 def selftests(session: nox.Session) -> None:
     """The matrix's own tests: a fake local index, locks, upstream-ci's environment; no network."""
-    session.install("pytest", "pytest-asyncio", "packaging>=24")
+    session.install("--group", "matrix", "pytest", "pytest-asyncio")
     session.run(
         "pytest",
         "selftests",
@@ -185,21 +209,3 @@ def selftests(session: nox.Session) -> None:
         "--ignore=selftests/test_live_opt_in.py",
         *session.posargs,
     )
-
-
-@nox.session
-def manifest(session: nox.Session) -> None:
-    """Rows for releases not yet in patches/manifest, from the last report; --update writes them."""
-    helper(session, "manifest")
-
-
-@nox.session
-def evidence_table(session: nox.Session) -> None:
-    """Regenerate docs/evidence.md's release table from patches/manifest."""
-    helper(session, "evidence-table")
-
-
-@nox.session
-def applies_to(session: nox.Session) -> None:
-    """Rewrite each patch's DEP-3 Applies-To line from patches/manifest; no other byte changes."""
-    helper(session, "applies-to")

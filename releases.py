@@ -1,11 +1,12 @@
 """The releases the fix covers and its patches: the manifest, patch files, blobs and whole writes.
 
 `patches/manifest` lists every openai-agents release from 0.13.0 on (and upstream main) with the
-patch for its oai_conversation.py, the companion patch that goes on top of it, if any, and the
-runner patches of the next-turn fix, if the release has them. A patch is a single-file
-`git format-patch --full-index` diff: its `index` line names the git blob of the file it fits and
-of the file it makes, and its `diff --git` line the file. hotfix.py, the matrix and the nox
-sessions read both through this module, which needs only the standard library.
+patch for its oai_conversation.py and the runner patches of the next-turn fix, if the release has
+them. The companion patch that goes on top of the fix follows from the fix's name: the file
+revisions that record sent items by id() (upstream #3621) have one, named after the fix. A patch
+is a single-file `git format-patch --full-index` diff: its `index` line names the git blob of the
+file it fits and of the file it makes, and its `diff --git` line the file. hotfix.py, the matrix
+and the nox sessions read both through this module, which needs only the standard library.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ MANIFEST = PATCHES / "manifest"
 # The file the fix and its companion change, relative to the installed `agents` package's parent
 # (site-packages) or to an upstream tree's src/. A runner patch names its own file.
 MODULE = "agents/run_internal/oai_conversation.py"
+COMPANION_SUFFIX = "-object-identity.patch"
 DIFF_FILE = re.compile(r"^diff --git a/src/(\S+) b/src/\S+$", re.MULTILINE)
 HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
@@ -36,9 +38,14 @@ class PatchError(Exception):
 class Release:
     version: str
     patch: str
-    companion: str | None
     # The next-turn fix's patches of runner files, one per file; empty where the release has none.
     runner: tuple[str, ...] = ()
+
+    @property
+    def companion(self) -> str | None:
+        """The companion patch of the fix's file revision, if it has one."""
+        name = self.patch.removesuffix(".patch") + COMPANION_SUFFIX
+        return name if (PATCHES / name).is_file() else None
 
     @property
     def patches(self) -> tuple[str, ...]:
@@ -62,35 +69,26 @@ def manifest_fields(line: str) -> list[str]:
 
 
 def manifest_rows(path: Path = MANIFEST) -> list[list[str]]:
-    """The manifest's rows, checked: release, patch file, companion patch file or `-`, runner
-    patch files joined by commas or `-`, and the test groups failing without the patches (which
-    only the matrix reads)."""
+    """The manifest's rows, checked: release, patch file, runner patch files joined by commas or
+    `-`, and the test groups failing without the patches (which only the matrix reads)."""
     rows = []
     for line in path.read_text().splitlines():
         fields = manifest_fields(line)
         if not fields:
             continue
-        if len(fields) < 4 or not fields[1].endswith(".patch"):
+        if len(fields) < 3 or not fields[1].endswith(".patch"):
             raise PatchError(f"{path}: malformed line: {line!r}")
-        if fields[2] != "-" and not fields[2].endswith(".patch"):
-            raise PatchError(f"{path}: no companion column (a patch or -) in {line!r}")
-        if fields[3] != "-" and not all(p.endswith(".patch") for p in fields[3].split(",")):
+        if fields[2] != "-" and not all(p.endswith(".patch") for p in fields[2].split(",")):
             raise PatchError(f"{path}: no runner column (patches joined by , or -) in {line!r}")
         rows.append(fields)
     return rows
 
 
 def read_manifest(path: Path = MANIFEST) -> dict[str, Release]:
-    """Every release of the manifest, in its order, with its patch, companion and runner
-    patches."""
+    """Every release of the manifest, in its order, with its patch and runner patches."""
     return {
-        version: Release(
-            version,
-            patch,
-            None if companion == "-" else companion,
-            () if runner == "-" else tuple(runner.split(",")),
-        )
-        for version, patch, companion, runner, *_ in manifest_rows(path)
+        version: Release(version, patch, () if runner == "-" else tuple(runner.split(",")))
+        for version, patch, runner, *_ in manifest_rows(path)
     }
 
 
@@ -160,7 +158,7 @@ def patches_by_blob() -> dict[str, Path]:
     return {
         patch.base_blob: patch.path
         for patch in map(read_patch, patches)
-        if not patch.path.name.endswith("-object-identity.patch")
+        if not patch.path.name.endswith(COMPANION_SUFFIX)
     }
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The check written by hand, one release after another, that `python -m matrix` is timed against:
+# The check written by hand, one release after another, that `python -m matrix check` is timed against:
 # unpack the sdist, a fresh venv from its uv.lock (`uv sync --frozen`), our tests unpatched,
 # `git apply` of the release's patches (fix, companion, runner patches), our tests patched: they
 # must pass, but for the next-turn cases the release's patches cannot fix (matrix/groups.py).

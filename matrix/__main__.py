@@ -1,4 +1,4 @@
-"""The matrix's one command line: `python -m matrix [check] [releases] [--full]`, and a subcommand
+"""The matrix's one command line: `python -m matrix check [releases] [--full]`, and a subcommand
 for each generator, gate and axis.
 
 Every argument is checked before anything runs: an unknown subcommand, flag or release name, or
@@ -23,7 +23,7 @@ from .gates import gates
 from .issue import issue_check
 from .manifest import update
 from .paths import BUILD, CACHE
-from .property import property_command
+from .property import add_options as add_property_options, property_command
 from .pythons import PYTHONS, pythons_command
 from .random_order import random_order
 from .runner import run_matrix, select_releases
@@ -74,8 +74,6 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     top = argparse.ArgumentParser(
         prog="python -m matrix",
         description=description,
-        epilog="Without a subcommand, `check` runs: `python -m matrix 0.13.3 --full` is "
-        "`python -m matrix check 0.13.3 --full`.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
@@ -169,14 +167,10 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     )
     sub.add_argument("--pythons", default=",".join(PYTHONS), help="X.Y,X.Y,...")
     sub.add_argument("--jobs", type=positive, default=3 * (os.cpu_count() or 1))
-    sub = command(
-        "property",
-        property_command,
-        "the resume property (property/run.py) on releases' environments; property/run.py's "
-        "options follow: --unpatched, --patch FILE, --examples N, --fresh [--seed N], --without",
-    )
+    sub = command("property", property_command, "the resume property on releases' environments")
     sub.add_argument("releases", nargs="*", type=release, help="releases to check")
     sub.add_argument("--ci", action="store_true", help="the newest release of each file revision")
+    add_property_options(sub)
     interpreter(sub)
     sub = command(
         "wheel-check",
@@ -197,14 +191,10 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
     top, commands = parser()
-    if not argv or (argv[0] not in commands and argv[0] not in ("-h", "--help")):
-        argv = ["check", *argv]
-    args, passed_on = top.parse_known_args(argv)
-    if args.command != "property" and passed_on:
-        commands[args.command].error(f"unrecognized arguments: {' '.join(passed_on)}")
-    args.passed_on = passed_on
+    args, unknown = top.parse_known_args(argv)
+    if unknown:
+        commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         CACHE.mkdir(parents=True, exist_ok=True)
         return args.run(args)

@@ -31,22 +31,19 @@ def expected_lines() -> dict[str, str]:
     manifest = read_manifest()
     order = numbered(manifest)
     users: dict[str, list[str]] = {}
-    fix_of: dict[str, set[str]] = {}
+    # A companion goes on top of its fix: its line names the fix's file and blob.
+    fix_of: dict[str, str] = {}
     for row in manifest.values():
-        users.setdefault(row.patch, []).append(row.version)
+        for name in row.patches:
+            users.setdefault(name, []).append(row.version)
         if row.companion is not None:
-            users.setdefault(row.companion, []).append(row.version)
-            fix_of.setdefault(row.companion, set()).add(row.patch)
-        for runner in row.runner:
-            users.setdefault(runner, []).append(row.version)
+            fix_of[row.companion] = row.patch
     lines = {}
     for name, versions in users.items():
-        fixes = fix_of.get(name, set())
-        if len(fixes) > 1:
-            raise MatrixError(f"{name} is the companion of several fixes: {', '.join(fixes)}")
-        fix = read_patch(PATCHES / next(iter(fixes), name))
+        fix = read_patch(PATCHES / fix_of.get(name, name))
         line = f"{FIELD} openai-agents {span(versions, order)}, src/{fix.module} at blob "
-        lines[name] = line + fix.base_blob[:8] + (f" with {fix.path.name} applied" if fixes else "")
+        on_top = f" with {fix.path.name} applied" if name in fix_of else ""
+        lines[name] = line + fix.base_blob[:8] + on_top
     return lines
 
 

@@ -149,14 +149,17 @@ def held_env(release: str, python: str) -> Iterator[tuple[Path, Path, Path]]:
             yield interpreter, source.tree, Path(scratch)
 
 
-def overlay(requirement: str, python: str) -> Path:
-    """A directory with one test plugin for this Python (its dependencies come from the
-    environment), put on PYTHONPATH instead of installing it into a release's environment."""
-    target = CACHE / "overlay" / f"{requirement.replace('==', '-')}-py{python_version(python)}"
+def overlay(requirement: str, python: str, *, dependencies: bool = False) -> Path:
+    """A directory with one test tool for this Python, put on PYTHONPATH instead of installing it
+    into a release's environment: a pytest plugin alone (its dependencies are the environment's),
+    or with `dependencies`, a library and what it needs."""
+    name = f"{requirement.replace('==', '-')}-py{python_version(python)}"
+    target = CACHE / "overlay" / name
     if not (target / ".complete").is_file():
         staging = Path(tempfile.mkdtemp(dir=CACHE, prefix=".overlay-"))
         try:
-            install = ["uv", "pip", "install", "--quiet", "--no-deps", "--python", python]
+            install = ["uv", "pip", "install", "--quiet", "--python", python]
+            install += [] if dependencies else ["--no-deps"]
             run([*install, "--target", staging, requirement])
             (staging / ".complete").write_text(requirement + "\n")
             shutil.rmtree(target, ignore_errors=True)
@@ -165,3 +168,9 @@ def overlay(requirement: str, python: str) -> Path:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def site_packages(interpreter: Path) -> Path:
+    """The site-packages of an environment the matrix made: where its `agents` package is."""
+    [site] = interpreter.parent.parent.glob("lib/python*/site-packages")
+    return site

@@ -3,8 +3,9 @@
 The index is the first of these that is set: UV_DEFAULT_INDEX, UV_INDEX_URL, PIP_INDEX_URL, pip's
 `global.index-url` (`pip config get`), else PyPI. Extra indexes (UV_INDEX, PIP_EXTRA_INDEX_URL,
 `global.extra-index-url`) are not read: they often are partial mirrors, without sdists, and the
-matrix needs a release's sdist as well as its wheel. Both forms of the simple API are read: JSON
-(PEP 691), and HTML (PEP 503), which has no upload times.
+matrix needs a release's sdist as well as its wheel. pypi-simple reads both forms of the simple
+API: JSON (PEP 691), and HTML (PEP 503), which has no upload times. It reads them over HTTP(S)
+only: an index in a directory (a file: URL) is refused; `python3 -m http.server` can serve it.
 """
 
 from __future__ import annotations
@@ -12,18 +13,22 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import html.parser
-import json
 import os
 import shutil
 import subprocess
 import sys
 import threading
-import urllib.parse
-import urllib.request
+from datetime import timezone
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
+from pypi_simple import (
+    DigestMismatchError,
+    DistributionPackage,
+    NoSuchProjectError,
+    PyPISimple,
+    UnsupportedRepoVersionError,
+)
 
 from releases import write_atomically
 
@@ -35,7 +40,7 @@ PYPI = "https://pypi.org/simple/"
 SETTINGS = ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_INDEX_URL")
 
 _index_lock = threading.Lock()
-_index: dict[str, dict] = {}
+_index: dict[str, DistributionPackage] = {}
 
 
 @functools.cache
@@ -57,62 +62,22 @@ def index_url() -> str:
     return (url or PYPI).rstrip("/") + "/"
 
 
-class _Links(html.parser.HTMLParser):
-    """The anchors of a PEP 503 project page, as PEP 691 file entries."""
-
-    def __init__(self, base: str):
-        super().__init__()
-        self.base = base
-        self.files: list[dict] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "a":
-            return
-        attributes = dict(attrs)
-        url, _, fragment = urllib.parse.urljoin(self.base, attributes.get("href") or "").partition(
-            "#"
-        )
-        name = urllib.parse.unquote(url.rsplit("/", 1)[-1])
-        algorithm, _, digest = fragment.partition("=")
-        self.files.append(
-            {
-                "filename": name,
-                "url": url,
-                "hashes": {algorithm: digest} if digest else {},
-                "yanked": "data-yanked" in attributes,
-            }
-        )
-
-
-def read_project_page(url: str) -> list[dict]:
-    """The project's files from a simple API page: JSON if the index offers it, else HTML."""
-    if url.startswith("file:") and not url.endswith(".html"):
-        url += "index.html"
-    accept = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
-    request = urllib.request.Request(url, headers={"Accept": accept})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        kind = response.headers.get("Content-Type", "")
-        body = response.read()
-    if "json" in kind:
-        files = json.loads(body)["files"]
-        for entry in files:
-            entry["url"] = urllib.parse.urljoin(url, entry["url"])
-        return files
-    parser = _Links(url)
-    parser.feed(body.decode())
-    return parser.files
-
-
-def index_files() -> dict[str, dict]:
+def index_files() -> dict[str, DistributionPackage]:
     """The package index's files for openai-agents, by file name (fetched once per run)."""
     with _index_lock:
         if not _index:
             url = f"{index_url()}{PROJECT}/"
+            if not url.startswith(("http://", "https://")):
+                raise MatrixError(
+                    f"cannot read the package index {url}: only HTTP(S) is read; "
+                    "`python3 -m http.server` serves a directory"
+                )
             try:
-                files = read_project_page(url)
-            except (OSError, ValueError, KeyError) as error:
+                with PyPISimple(endpoint=index_url()) as client:
+                    page = client.get_project_page(PROJECT, timeout=60)
+            except (OSError, ValueError, NoSuchProjectError, UnsupportedRepoVersionError) as error:
                 raise MatrixError(f"cannot read the package index {url}: {error}") from None
-            _index.update({f["filename"]: f for f in files})
+            _index.update({package.filename: package for package in page.packages})
         return _index
 
 
@@ -120,16 +85,15 @@ def index_versions(*, prereleases: bool = False) -> list[str]:
     """The releases on the index with a wheel, oldest first, as PEP 440 orders them; pre- and
     dev releases only when asked for, as pip does."""
     versions: dict[str, Version] = {}
-    for name, info in index_files().items():
-        if not name.endswith(".whl") or info.get("yanked"):
+    for package in index_files().values():
+        if package.package_type != "wheel" or package.is_yanked or not package.version:
             continue
-        raw = name.split("-")[1]
         try:
-            version = Version(raw)
+            version = Version(package.version)
         except InvalidVersion:
             continue
         if prereleases or not version.is_prerelease:
-            versions[raw] = version
+            versions[package.version] = version
     return sorted(versions, key=versions.__getitem__)
 
 
@@ -138,6 +102,7 @@ def download(filename: str) -> Path:
 
     The sha256 is recorded next to the file; a cached file is used only while it still has it, so
     a copy left truncated by a full disk or an interrupted run is fetched again, never trusted.
+    The file is fetched under a name of its own and renamed, so no reader ever sees it half written.
     """
     target = CACHE / "files" / filename
     recorded = target.with_name(f"{filename}.sha256")
@@ -146,17 +111,22 @@ def download(filename: str) -> Path:
             return target
         problem = "does not match its recorded sha256" if recorded.exists() else "has no sha256"
         say(f"{filename}: the cached copy {problem}; fetching it again")
-    info = index_files().get(filename)
-    if info is None:
+    package = index_files().get(filename)
+    if package is None:
         raise MatrixError(f"{filename} is not on the package index {index_url()}")
-    expected = info.get("hashes", {}).get("sha256")
+    expected = package.digests.get("sha256")
     if not expected:
         raise MatrixError(f"{filename}: the index gives no sha256 to check it against")
-    with urllib.request.urlopen(info["url"], timeout=120) as response:
-        data = response.read()
-    if hashlib.sha256(data).hexdigest() != expected:
-        raise MatrixError(f"{filename}: sha256 mismatch")
-    write_atomically(target, data)
+    partial = target.with_name(f".{filename}.{os.getpid()}-{threading.get_ident()}.tmp")
+    try:
+        with PyPISimple(endpoint=index_url()) as client:
+            # pypi-simple checks every digest the index gives, and deletes a file that fails.
+            client.download_package(package, partial, verify=True, timeout=120)
+    except DigestMismatchError as error:
+        raise MatrixError(f"{filename}: {error}") from None
+    except OSError as error:
+        raise MatrixError(f"{filename}: cannot fetch {package.url}: {error}") from None
+    os.replace(partial, target)
     write_atomically(recorded, expected + "\n")
     return target
 
@@ -170,5 +140,7 @@ def sha256_of(path: Path) -> str:
 
 
 def upload_time(filename: str) -> str | None:
-    """When the file was uploaded, if the index says (JSON pages do, HTML pages do not)."""
-    return index_files()[filename].get("upload-time")
+    """When the file was uploaded, as an RFC 3339 time in UTC, if the index says (JSON pages do,
+    HTML pages do not)."""
+    when = index_files()[filename].upload_time
+    return f"{when.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S.%fZ}" if when else None

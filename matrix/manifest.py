@@ -38,7 +38,7 @@ NOT_IN_MANIFEST = "not yet in the manifest"
 
 def failing_without_patches(path: Path = MANIFEST) -> dict[str, frozenset[str]]:
     """The test groups each release fails without the patches, as the manifest records them."""
-    return {version: frozenset(groups) - {"-"} for version, _, _, _, *groups in manifest_rows(path)}
+    return {version: frozenset(groups) - {"-"} for version, _, _, *groups in manifest_rows(path)}
 
 
 def new_releases(*, prereleases: bool = False) -> list[str]:
@@ -74,11 +74,9 @@ def patch_for(release: str, tree: Path, work: Path, proposals: Path) -> tuple[st
     )
 
 
-def manifest_line(release: str, patch: str, companion: str, unpatched: list[str]) -> str:
+def manifest_line(release: str, patch: str, unpatched: list[str]) -> str:
     """A manifest row; a release not yet in the manifest has no runner patches (`-`)."""
-    return (
-        f"{release:<10} {patch:<32} {companion or '-':<47} {'-':<86} {' '.join(unpatched) or '-'}"
-    )
+    return f"{release:<10} {patch:<32} {'-':<86} {' '.join(unpatched) or '-'}"
 
 
 def update(*, write: bool, report_dir: Path = BUILD, manifest_path: Path = MANIFEST) -> int:
@@ -89,12 +87,7 @@ def update(*, write: bool, report_dir: Path = BUILD, manifest_path: Path = MANIF
     rows = json.loads(report_path.read_text())["rows"]
     new = [r for r in rows if not r.get("in_manifest", True)]
     failed = [r["release"] for r in new if not r["ok"]]
-    ready = {
-        r["release"]: manifest_line(
-            r["release"], r["patch"], r.get("companion", ""), r["unpatched"]
-        )
-        for r in new
-    }
+    ready = {r["release"]: manifest_line(r["release"], r["patch"], r["unpatched"]) for r in new}
     for release in failed:
         ready.pop(release)
     if failed:

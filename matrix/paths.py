@@ -12,8 +12,9 @@ HOTFIX = ROOT / "hotfix.py"
 TESTS = ROOT / "tests"
 # The package's suite for every release, dropped into each release tree's tests/ by the matrix.
 RELEASE_TESTS = ROOT / "release_tests"
-# The live run for release trees, also dropped into their tests/; opt-in by HITL_LIVE_TESTS=1.
-LEGACY_TESTS = ROOT / "legacy_tests"
+# What that suite, the property and the repros import: the Responses API double and its client,
+# the producers and the runner helpers; the matrix puts it at each release tree's root.
+TESTKIT = ROOT / "hitl_testkit"
 BUILD = ROOT / "build"
 # Release files, unpacked trees, pins and environments, shared by every run on this checkout, or
 # by several checkouts when HOTFIX_CACHE names one directory for them all.

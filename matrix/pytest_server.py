@@ -1,20 +1,25 @@
-"""Pytest runs in a release's environment, forked from one warm process per release.
+"""Pytest runs in a release's environment, forked from one warm process per release, and their
+outcomes under pytest's own node ids.
 
-This file also runs as a script in the release's environment (the server's side), so it imports
-only the standard library at module level, and the matrix's own modules where the matrix calls.
+The server's side is release_env/pytest_server.py, a script that runs in the release's
+environment. Every run loads the plugin release_env/matrix_outcomes.py, which records each test's
+node id and outcome as pytest reports them; read_outcomes() reads them back.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
+import shlex
 import subprocess
-import sys
-import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+# Code that runs in a release's environment: the standard library and pytest only.
+RELEASE_ENV = Path(__file__).resolve().parent / "release_env"
+SERVER = RELEASE_ENV / "pytest_server.py"
+PLUGIN = "matrix_outcomes"
 PYTEST_FLAGS = (
     "-p",
     "no:cacheprovider",
@@ -23,8 +28,6 @@ PYTEST_FLAGS = (
     "--tb=no",
     "-o",
     "addopts=",
-    "-o",
-    "junit_family=xunit1",
     # As in upstream's CI, where inline-snapshot disables itself: snapshot(x) is then plain x, and
     # the plugin does not re-parse every test file at the end of each run (about 1.5 s).
     "--inline-snapshot=disable",
@@ -33,15 +36,18 @@ PYTEST_FLAGS = (
     "-p",
     "no:unraisableexception",
 )
-# Imported once per environment by the pytest server, besides pytest; the SDK is not among them.
-PRELOAD = ("openai", "pydantic", "httpx", "mcp", "griffe", "pytest_asyncio")
 
 
 @dataclass
 class PytestOutcome:
+    """Node ids by outcome; errors says why a run gave none. messages holds each failure's first
+    line."""
+
     failed: set[str]
     passed: set[str]
     errors: str = ""
+    skipped: set[str] = field(default_factory=set)
+    messages: dict[str, str] = field(default_factory=dict)
 
 
 class PytestServer:
@@ -52,7 +58,7 @@ class PytestServer:
 
     def __init__(self, interpreter: Path, tree: Path, env: dict):
         self.process = subprocess.Popen(
-            [interpreter, __file__],
+            [interpreter, SERVER],
             cwd=tree,
             env=env,
             stdin=subprocess.PIPE,
@@ -80,57 +86,53 @@ class PytestServer:
         self.process.wait()
 
 
+def outcomes_args(outcomes: Path) -> list[str]:
+    """pytest's arguments that load the plugin and have it record to the file given."""
+    return ["-p", PLUGIN, f"--outcomes={outcomes}"]
+
+
+def plugin_env(env: dict[str, str], outcomes: Path) -> dict[str, str]:
+    """env with the plugin in every pytest run of a process the server did not fork: its folder
+    first on PYTHONPATH, and PYTEST_ADDOPTS loading it."""
+    pythonpath = os.pathsep.join(p for p in (str(RELEASE_ENV), env.get("PYTHONPATH")) if p)
+    return {**env, "PYTHONPATH": pythonpath, "PYTEST_ADDOPTS": shlex.join(outcomes_args(outcomes))}
+
+
 def run_pytest(
-    server: PytestServer, report: Path, targets: list[str], select: str
+    server: PytestServer,
+    report: Path,
+    targets: list[str],
+    select: str,
+    options: Sequence[str] = (),
 ) -> PytestOutcome:
-    """Run pytest in the release's environment and read each test's outcome from JUnit XML."""
-    selection = ["-k", select] if select else []
+    """Run pytest on targets in the release's environment, with -k select if given and any more
+    options; report is the file the plugin records to, and pytest's output goes next to it, as
+    .log."""
+    selection = ["-k", select, *options] if select else list(options)
     log = report.with_suffix(".log")
-    returncode = server.pytest([*PYTEST_FLAGS, *selection, f"--junitxml={report}", *targets], log)
+    if log == report:
+        log = report.with_suffix(".pytest.log")
+    # The plugin appends, so a file left by an earlier run would add its tests to this one.
+    report.unlink(missing_ok=True)
+    returncode = server.pytest([*PYTEST_FLAGS, *selection, *outcomes_args(report), *targets], log)
     if returncode not in (0, 1) or not report.exists():
         tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
         return PytestOutcome(set(), set(), f"pytest exited {returncode}: {' / '.join(tail)}")
-    # Imported here, on the matrix's side: run as a script, this file has no package around it.
-    from .junit import node_id, outcome
-
-    cases = ElementTree.parse(report).iter("testcase")
-    by_outcome: dict[str, set[str]] = {"failed": set(), "passed": set(), "skipped": set()}
-    for case in cases:
-        by_outcome[outcome(case)].add(node_id(case))
-    return PytestOutcome(by_outcome["failed"], by_outcome["passed"])
+    return read_outcomes(report)
 
 
-def serve() -> int:
-    """The server's side: one JSON request per line in, one exit code per line out."""
-    import gc
-    import importlib
-
-    sys.path[0] = os.getcwd()  # as `python -m pytest` would have it, not this file's folder
-    import pytest
-
-    for name in PRELOAD:
-        with contextlib.suppress(Exception):
-            importlib.import_module(name)
-    # Keep what is shared out of the children's garbage collections (pytest runs several).
-    gc.freeze()
-    for line in sys.stdin:
-        request = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            code = 3
-            try:
-                log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-                os.dup2(log, 1)
-                os.dup2(log, 2)
-                code = int(pytest.main(request["args"]))
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(code)
-        _, status = os.waitpid(pid, 0)
-        print(os.waitstatus_to_exitcode(status), flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(serve())
+def read_outcomes(path: Path) -> PytestOutcome:
+    """Each test's outcome from the file matrix_outcomes wrote, under pytest's node id; where a
+    node id has several lines (pytest run more than once on one file), the last counts."""
+    final: dict[str, dict[str, str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            entry = json.loads(line)
+            final[entry["nodeid"]] = entry
+    outcome = PytestOutcome(set(), set())
+    by_outcome = {"failed": outcome.failed, "passed": outcome.passed, "skipped": outcome.skipped}
+    for node, entry in final.items():
+        by_outcome[entry["outcome"]].add(node)
+        if entry["outcome"] == "failed":
+            outcome.messages[node] = entry.get("message", "")
+    return outcome

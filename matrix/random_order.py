@@ -1,8 +1,10 @@
 """`python -m matrix random-order`: our tests, patched, many times in random order per release.
 
-Each run is a fresh pytest process with pytest-randomly and its own seed (1 to N), over the
-release's upstream tests/ with ours dropped in, as the matrix runs them. pytest-randomly comes
-from an overlay directory, so the release's cached environment is not changed.
+Each run is a pytest session with pytest-randomly and its own seed (1 to N), over the release's
+upstream tests/ with ours dropped in, as the matrix runs them: forked from the release's pytest
+server, so it imports `agents` afresh, and read back through the outcomes plugin. pytest-randomly
+comes from an overlay directory on PYTHONPATH, so the release's cached environment is not changed.
+The patches go on with hotfix.py's functions and always come off again.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ import os
 import statistics
 import time
 
-from releases import read_manifest
+import hotfix
+from releases import release_for
 
-from .envs import held_env, overlay
+from .envs import held_env, overlay, site_packages
 from .groups import open_case_prefixes, open_groups, our_test_files
-from .paths import HOTFIX
-from .pytest_server import PYTEST_FLAGS
-from .shell import run, say
+from .pytest_server import PytestOutcome, PytestServer, run_pytest
+from .shell import say
 from .trees import prepare_tree
 
 RANDOMLY = "pytest-randomly==3.16.0"
@@ -33,47 +35,49 @@ def random_order(args: argparse.Namespace) -> int:
 
 
 def check_in_random_order(release: str, *, runs: int, python: str) -> bool:
+    fix = hotfix.read_fix(release_for(release))
+    # The cases that fail by design (the next turn the release's patches cannot fix) are left
+    # out; the matrix checks that they still fail.
+    deselected = [
+        f"--deselect={prefix}" for prefix in open_case_prefixes(open_groups(bool(fix.runner)))
+    ]
     with held_env(release, python) as (interpreter, tree, scratch):
         prepared = prepare_tree(tree, scratch)
+        site = site_packages(interpreter)
         env = {
             **os.environ,
             "PYTHONPATH": str(overlay(RANDOMLY, python)),
             "OPENAI_API_KEY": "fake-for-tests",
         }
-        hotfix_cli = [interpreter, HOTFIX, "--version", release]
-        pytest = [interpreter, "-m", "pytest", *PYTEST_FLAGS, "--tb=line", "-rf", "-p", "randomly"]
-        # The cases that fail by design (the next turn the release's patches cannot fix) are
-        # left out; the matrix checks that they still fail.
-        runner = bool(read_manifest()[release].runner)
-        deselected = [f"--deselect={prefix}" for prefix in open_case_prefixes(open_groups(runner))]
-        run([*hotfix_cli, "apply"])
+        hotfix.apply(fix, site)
         try:
             passed, seconds, failures = 0, [], []
-            for seed in range(1, runs + 1):
-                started = time.monotonic()
-                done = run(
-                    [*pytest, f"--randomly-seed={seed}", *our_test_files(), *deselected],
-                    cwd=prepared,
-                    env=env,
-                    check=False,
-                )
-                seconds.append(time.monotonic() - started)
-                if done.returncode == 0:
-                    passed += 1
-                else:
-                    failures.append(f"seed {seed}: {failed_tests(done.stdout)}")
+            with PytestServer(interpreter, prepared, env) as server:
+                for seed in range(1, runs + 1):
+                    started = time.monotonic()
+                    randomly = ["-p", "randomly", f"--randomly-seed={seed}", *deselected]
+                    outcome = run_pytest(
+                        server, scratch / f"seed-{seed}.jsonl", our_test_files(), "", randomly
+                    )
+                    seconds.append(time.monotonic() - started)
+                    if outcome.errors or outcome.failed or not outcome.passed:
+                        failures.append(f"seed {seed}: {failed_tests(outcome)}")
+                    else:
+                        passed += 1
         finally:
-            run([*hotfix_cli, "revert"])
+            hotfix.revert(fix, site)
     say(
         f"{release} patched, random order: {passed}/{runs} runs passed "
-        f"(seeds 1-{runs}; median {statistics.median(seconds):.1f} s a run, whole process)"
+        f"(seeds 1-{runs}; median {statistics.median(seconds):.1f} s a run, forked)"
     )
     for failure in failures:
         say(f"  {failure}")
     return passed == runs
 
 
-def failed_tests(output: str) -> str:
-    failed = [line for line in output.splitlines() if line.startswith(("FAILED", "ERROR"))]
-    lines = [line for line in output.strip().splitlines() if line.strip()]
-    return "; ".join(failed) or (lines[-1] if lines else "no output")
+def failed_tests(outcome: PytestOutcome) -> str:
+    """The failed tests' node ids with their first line, or why the run gave no outcomes."""
+    if outcome.errors:
+        return outcome.errors
+    failed = [f"{node} ({outcome.messages.get(node, '')})" for node in sorted(outcome.failed)]
+    return "; ".join(failed) or "no test ran"

@@ -17,6 +17,7 @@ from releases import MODULE, PATCHES, PatchError, git_blob, read_manifest, read_
 from .envs import env_dir, make_env, pinned, pins, release_lock
 from .groups import (
     ALL_GROUPS,
+    EXPECTED_WITH_COMPANION,
     UPSTREAM_SELECTION,
     failing_groups,
     group_of,
@@ -30,24 +31,6 @@ from .pytest_server import PytestServer, run_pytest
 from .shell import MatrixError, run
 from .standin import StandIn
 from .trees import check_git_apply, prepare_tree, release_source
-
-# Upstream's own tests that fail with the companion patch, by the file revision it applies to:
-# they compare the tracker's sent_items with set(), and the companion makes it a dict from id()
-# to the object. Each must pass unpatched and with the fix alone, and fails only with the
-# companion; the report names them. Any other upstream failure still fails the run. The tests
-# came with 0.13.3 (#2800), so 44d0d146 (0.13.0 to 0.13.2) has none.
-_SENT_ITEMS_COMPARED_WITH_SET = (
-    "tests/test_server_conversation_tracker.py::"
-    "test_hydrate_from_state_does_not_track_string_initial_input_by_object_identity",
-    "tests/test_server_conversation_tracker.py::"
-    "test_hydrate_from_state_does_not_track_list_initial_input_by_object_identity",
-)
-EXPECTED_WITH_COMPANION: dict[str, tuple[str, ...]] = {
-    "0f6a9b1a": _SENT_ITEMS_COMPARED_WITH_SET,
-    "233898d5": _SENT_ITEMS_COMPARED_WITH_SET,
-    "84d638f7": _SENT_ITEMS_COMPARED_WITH_SET,
-    "4a0e0883": _SENT_ITEMS_COMPARED_WITH_SET,
-}
 
 
 @dataclass
@@ -164,7 +147,7 @@ def check_tests(
     upstream_files = upstream_test_files(tree)
     cli = [interpreter, HOTFIX, "--version", known_as]
     with timed(row, "unpatched"):
-        unpatched = run_pytest(server, work / "unpatched.xml", ours, "")
+        unpatched = run_pytest(server, work / "unpatched.jsonl", ours, "")
     row.unpatched, partial = failing_groups(unpatched.failed, unpatched.passed)
     if not row.in_manifest:
         # Nothing to compare with: the measurement is what `manifest --update` writes.
@@ -188,7 +171,7 @@ def check_tests(
             )
     with timed(row, "patched"):
         patched = run_pytest(
-            server, work / "patched.xml", ours + upstream_files, UPSTREAM_SELECTION
+            server, work / "patched.jsonl", ours + upstream_files, UPSTREAM_SELECTION
         )
     if patched.errors:
         row.problems.append(f"patched: {patched.errors}")
@@ -216,14 +199,14 @@ def check_tests(
     if passing_expected:
         row.problems.append(
             f"expected to fail with the companion, but passed: {passing_expected}; "
-            "update EXPECTED_WITH_COMPANION in matrix/release.py"
+            "update EXPECTED_WITH_COMPANION in matrix/groups.py"
         )
     with timed(row, "revert"):
         run([*cli, "revert"], cwd=work)
     new: list[str] = []
     if upstream_failed:
         # Only failures the unpatched SDK does not share count against the patches.
-        before = run_pytest(server, work / "upstream.xml", upstream_failed, "")
+        before = run_pytest(server, work / "upstream.jsonl", upstream_failed, "")
         new = sorted(set(upstream_failed) - before.failed)
     row.expected_with_companion = [n for n in new if n in expected]
     if row.expected_with_companion:
@@ -232,7 +215,7 @@ def check_tests(
             run([*cli, "apply", "--fix-only"], cwd=work)
             try:
                 fix_only = run_pytest(
-                    server, work / "fix-only.xml", row.expected_with_companion, ""
+                    server, work / "fix-only.jsonl", row.expected_with_companion, ""
                 )
             finally:
                 run([*cli, "revert"], cwd=work)

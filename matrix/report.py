@@ -69,7 +69,7 @@ def write_report(rows: list[Row], wall: float, where: Path = BUILD) -> None:
         text += (
             "\n## Upstream tests that fail with the companion patch\n\n"
             "They compare the tracker's sent_items with set(); the companion makes it a dict from "
-            "id() to the object (matrix/release.py, EXPECTED_WITH_COMPANION). Each passed "
+            "id() to the object (matrix/groups.py, EXPECTED_WITH_COMPANION). Each passed "
             "unpatched and with the fix alone.\n\n" + "\n".join(expected) + "\n"
         )
     if problems:

@@ -9,11 +9,11 @@ from .shell import MatrixError
 
 
 class StandIn:
-    """tests/utils/loopback_responses_api.py in the release's environment, on 127.0.0.1."""
+    """hitl_testkit/loopback_responses_api.py in the release's environment, on 127.0.0.1."""
 
     def __init__(self, interpreter: Path, tree: Path):
         self.process = subprocess.Popen(
-            [interpreter, "-m", "tests.utils.loopback_responses_api"],
+            [interpreter, "-m", "hitl_testkit.loopback_responses_api"],
             cwd=tree,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -12,7 +12,7 @@ from pathlib import Path
 from releases import MODULE, read_patch
 
 from .index import download, upload_time
-from .paths import CACHE, LEGACY_TESTS, RELEASE_TESTS
+from .paths import CACHE, RELEASE_TESTS, TESTKIT
 from .shell import MatrixError, run
 
 UPSTREAM_GIT = "https://github.com/openai/openai-agents-python"
@@ -77,21 +77,17 @@ def unpack(sdist: Path, work: Path, *, whole: bool) -> Path:
 
 
 def prepare_tree(upstream_tree: Path, work: Path) -> Path:
-    """A copy of upstream's tests with ours (and the live test for release trees) dropped in
-    unchanged, to run from."""
+    """A copy of upstream's tests with ours dropped in unchanged, and hitl_testkit beside them,
+    imported as it is in this checkout, to run from."""
     tree = work / "tree"
     shutil.copytree(upstream_tree / "tests", tree / "tests")
     shutil.copy2(upstream_tree / "pyproject.toml", tree / "pyproject.toml")
-    legacy = {ours: tree / "tests" / ours.name for ours in sorted(LEGACY_TESTS.glob("*.py"))}
-    files = {
-        ours: tree / "tests" / ours.relative_to(RELEASE_TESTS)
-        for ours in sorted(RELEASE_TESTS.rglob("*.py"))
-    }
-    for ours, target in {**files, **legacy}.items():
-        if target.exists() and target.read_bytes() != ours.read_bytes():
+    for ours in sorted(RELEASE_TESTS.glob("test_*.py")):
+        target = tree / "tests" / ours.name
+        if target.exists():
             raise MatrixError(f"{ours} would overwrite upstream's file")
-        target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ours, target)
+    shutil.copytree(TESTKIT, tree / TESTKIT.name, ignore=shutil.ignore_patterns("__pycache__"))
     return tree
 
 

@@ -21,13 +21,12 @@ import shutil
 import subprocess
 import tempfile
 import time
-import xml.etree.ElementTree as ElementTree
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import releases
 
-from .junit import node_id, outcome
+from .pytest_server import plugin_env, read_outcomes
 from .shell import MatrixError
 
 TRACKER_FILE = "src/" + releases.MODULE
@@ -186,10 +185,12 @@ def plan(tree: Path, env: dict[str, str]) -> list[Step]:
 def run_step(step: Step, tree: Path, env: dict[str, str], logs: Path, label: str) -> int:
     """Run a step's commands in order, stopping at the first failure; returns its exit code."""
     log = logs / f"{label}-{step.name}.log"
-    junit = logs / f"{label}-{step.name}.xml"
-    junit.unlink(missing_ok=True)
     if step.name in SUITE:
-        env = {**env, "PYTEST_ADDOPTS": f"--junitxml={junit}"}
+        outcomes = outcomes_file(logs, label, step.name)
+        # The plugin appends, so that a step that runs pytest more than once keeps every run; a
+        # file left by an earlier upstream-ci must not add its tests.
+        outcomes.unlink(missing_ok=True)
+        env = plugin_env(env, outcomes)
     started = time.monotonic()
     code = 0
     with log.open("w") as out:
@@ -208,20 +209,25 @@ def run_step(step: Step, tree: Path, env: dict[str, str], logs: Path, label: str
     return 0 if verdict == "ok" else code or 1
 
 
+def outcomes_file(logs: Path, label: str, step: str) -> Path:
+    """Where the outcomes plugin records a step's tests (or a rerun's)."""
+    return logs / f"{label}-{step}.outcomes.jsonl"
+
+
 def read_suite(logs: Path, label: str, ours: set[str]) -> Suite:
-    """Each test's outcome from the suite steps' JUnit XML; failures with their first line."""
+    """Each test's outcome from the suite steps' outcomes files; failures with their first line."""
     suite = Suite(dict.fromkeys(OUTCOMES, 0), dict.fromkeys(OUTCOMES, 0))
-    for report in (logs / f"{label}-{step}.xml" for step in SUITE):
-        for case in ElementTree.parse(report).iter("testcase") if report.exists() else ():
-            node, result = node_id(case), outcome(case)
-            problem = next((p for p in case if p.tag in ("failure", "error")), None)
-            if problem is not None:
-                text = problem.get("message") or problem.text or problem.tag
-                first = next((ln.strip() for ln in text.splitlines() if ln.strip()), problem.tag)
-                suite.failed[node] = first[:200]
-            suite.counts[result] += 1
-            if node.split("::")[0] in ours:
-                suite.ours[result] += 1
+    for path in (outcomes_file(logs, label, step) for step in SUITE):
+        if not path.exists():
+            continue
+        outcome = read_outcomes(path)
+        by_result = {"passed": outcome.passed, "failed": outcome.failed, "skipped": outcome.skipped}
+        for result, nodes in by_result.items():
+            for node in nodes:
+                suite.counts[result] += 1
+                if node.split("::")[0] in ours:
+                    suite.ours[result] += 1
+        suite.failed.update({node: outcome.messages[node][:200] for node in sorted(outcome.failed)})
     return suite
 
 
@@ -304,16 +310,16 @@ def rerun(nodes: list[str], tree: Path, env: dict[str, str], logs: Path, label: 
     """Run tests again in one process; those that fail or cannot be run."""
     if not nodes:
         return set()
-    junit = logs / f"{label}-rerun.xml"
-    junit.unlink(missing_ok=True)
+    outcomes = outcomes_file(logs, label, "rerun")
+    outcomes.unlink(missing_ok=True)
     python = str(tree / ".venv" / "bin" / "python")
     with (logs / f"{label}-rerun.log").open("w") as out:
-        command = [python, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *nodes]
-        subprocess.run(command, cwd=tree, env=env, stdout=out, stderr=out)
-    if not junit.exists():
+        command = [python, "-m", "pytest", "-p", "no:cacheprovider", *nodes]
+        subprocess.run(command, cwd=tree, env=plugin_env(env, outcomes), stdout=out, stderr=out)
+    if not outcomes.exists():
         return set(nodes)
-    cases = list(ElementTree.parse(junit).iter("testcase"))
-    passed = {node_id(c) for c in cases if outcome(c) != "failed"}
+    outcome = read_outcomes(outcomes)
+    passed = outcome.passed | outcome.skipped
     progress(f"{label}: rerun of {len(nodes)} tests: {len(set(nodes) - passed)} failed")
     return set(nodes) - passed
 
@@ -332,7 +338,7 @@ def compare(report: Report, steps: list[Step]) -> None:
         report.notes.append(f"steps that fail only with the patch: {', '.join(failing_steps)}")
 
 
-def markdown(report: Report) -> str:
+def report_markdown(report: Report) -> str:
     lines = [
         "# Upstream's verification stack, patched and unpatched",
         "",
@@ -375,6 +381,6 @@ def upstream_ci(args: argparse.Namespace) -> int:
     out = Path(args.out)
     payload = json.dumps(asdict(report), indent=2) + "\n"
     releases.write_atomically(out / "upstream-ci-report.json", payload)
-    releases.write_atomically(out / "upstream-ci-report.md", text := markdown(report))
+    releases.write_atomically(out / "upstream-ci-report.md", text := report_markdown(report))
     print(text)
     return 0 if report.ok else 1

@@ -69,7 +69,7 @@ def upstream_series(python: str) -> int:
         run(["git", "add", "."], cwd=repo)
         run(["git", *IDENTITY, "commit", "--quiet", "-m", f"{newest} sdist"], cwd=repo)
         published_ids = pytest_in(
-            interpreter, repo, None, scratch / "published-files.xml", test_files
+            interpreter, repo, None, scratch / "published-files.jsonl", test_files
         )
         run(["git", *IDENTITY, "am", "--quiet", *SERIES], cwd=repo)
         say(f"git am on the {newest} sdist: {', '.join(p.name for p in SERIES)}")
@@ -81,12 +81,12 @@ def upstream_series(python: str) -> int:
             for name in test_files
             if (repo / name).read_bytes() != (TESTS.parent / name).read_bytes()
         ]
-        published = pytest_in(interpreter, repo, None, scratch / "published.xml", test_files)
+        published = pytest_in(interpreter, repo, None, scratch / "published.jsonl", test_files)
         everything = [*test_files, *RESUME_TESTS]
-        patched = pytest_in(interpreter, repo, repo / "src", scratch / "series.xml", everything)
+        patched = pytest_in(interpreter, repo, repo / "src", scratch / "series.jsonl", everything)
         run(["git", *IDENTITY, "am", "--quiet", *FOLLOW_UP], cwd=repo)
         follow_up = pytest_in(
-            interpreter, repo, repo / "src", scratch / "follow-up.xml", everything
+            interpreter, repo, repo / "src", scratch / "follow-up.jsonl", everything
         )
     before = published_ids.passed | published_ids.failed
     added = sorted((published.passed | published.failed) - before)
@@ -100,13 +100,13 @@ def upstream_series(python: str) -> int:
     problems += [f"passes without the series, so it proves nothing: {n}" for n in passing_unpatched]
     follow_up_names = ", ".join(p.name for p in FOLLOW_UP)
     for name, outcome in (("the series", patched), (f"the follow-up {follow_up_names}", follow_up)):
-        say(f"with {name}: {summary(outcome)} ({', '.join(everything)})")
+        say(f"with {name}: {pass_count(outcome)} ({', '.join(everything)})")
         problems += [f"fails with {name}: {node}" for node in sorted(outcome.failed)]
     for problem in problems:
         say(f"  {problem}")
     return 1 if problems else 0
 
 
-def summary(outcome: PytestOutcome) -> str:
+def pass_count(outcome: PytestOutcome) -> str:
     total = len(outcome.passed) + len(outcome.failed)
     return f"{len(outcome.passed)} of {total} pass"

@@ -5,13 +5,13 @@ Profiles, chosen with Hypothesis's ``--hypothesis-profile``:
 
 - ``ci``: 60 examples, derandomised, no example database; what CI runs.
 - ``fresh``: the same with a random seed (``--hypothesis-seed`` repeats a run), failures saved
-  in and replayed first from the example database under the cache's ``property-db``
-  (``--property-db`` says where), and the blob that reproduces a failure printed.
+  in and replayed first from the example database that ``--property-db DIR`` names (the matrix
+  names the cache's ``property-db``), and the blob that reproduces a failure printed.
 
-Options (run.py passes them): ``--property-examples N`` derives a profile from the chosen one
-with N examples; ``--property-report PATH`` (default build/property-<release>.md);
-``--property-without P,Q`` leaves producers out; ``--property-known-defects`` draws what
-known_defects.py would keep out.
+Options (``python -m matrix property`` passes them): ``--property-examples N`` derives a profile
+from the chosen one with N examples; ``--property-report PATH`` says where the report goes (none
+is written without it); ``--property-without P,Q`` leaves producers out;
+``--property-known-defects`` draws what known_defects.py would keep out.
 
 Which scenarios the test draws depends on the installed release and on these options, so it is
 registered here, once they are known, as the strategy for ``Scenario``: the test's
@@ -29,8 +29,6 @@ import pytest
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-from matrix.paths import PROPERTY_DB
-
 from .harness import ResumeProperty, failure_body
 from .resume_scenario import Scenario
 
@@ -47,7 +45,6 @@ settings.register_profile(
     "fresh",
     parent=settings.get_profile("ci"),
     derandomize=False,
-    database=DirectoryBasedExampleDatabase(PROPERTY_DB),
     print_blob=True,
 )
 
@@ -66,13 +63,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--property-db",
         type=Path,
         metavar="DIR",
-        help="the example database's directory, for a profile that keeps one",
+        help="the example database's directory (none by default)",
     )
     group.addoption(
         "--property-report",
         type=Path,
         metavar="PATH",
-        help="where the report goes (default build/property-<release>.md)",
+        help="where the report goes (none is written without it)",
     )
     group.addoption("--property-without", default="", metavar="P,Q", help="producers to leave out")
     group.addoption(
@@ -91,7 +88,7 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError("--property-examples must be at least 1")
         derived["max_examples"] = examples
     database = config.getoption("property_db")
-    if database is not None and settings.default.database is not None:
+    if database is not None:
         derived["database"] = DirectoryBasedExampleDatabase(database)
     if derived:
         name = "-".join([settings.get_current_profile_name(), *derived])

@@ -15,12 +15,10 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from matrix.paths import property_report
-
 from .known_defects import known_defects
-from .resume_report import failure_text, legend, problems, write_report
+from .resume_report import failure_text, legend, problems, write_property_report
 from .resume_runner import play
-from .resume_scenario import PRODUCERS, Scenario, WireIds, scenarios
+from .resume_scenario import PROPERTY_PRODUCERS, Scenario, WireIds, scenarios
 from .sdk_features import (
     missing_producers,
     sdk_version,
@@ -43,9 +41,11 @@ class ResumeProperty:
     """
 
     def __init__(self, *, without: frozenset[str], work_around: bool, report: Path | None) -> None:
-        unknown = without - set(PRODUCERS)
+        unknown = without - set(PROPERTY_PRODUCERS)
         if unknown:
-            raise ValueError(f"unknown producers {sorted(unknown)}; known: {', '.join(PRODUCERS)}")
+            raise ValueError(
+                f"unknown producers {sorted(unknown)}; known: {', '.join(PROPERTY_PRODUCERS)}"
+            )
         self.release = sdk_version()
         self.producers = tuple(name for name in supported_producers() if name not in without)
         self.modes = supported_modes()
@@ -53,7 +53,8 @@ class ResumeProperty:
         # Upstream defects worked around on this release, by the combination they rule out.
         self.defects = known_defects() if work_around else {}
         self.without = without
-        self.report = report or property_report(self.release)
+        # Where the report goes; none is written without one.
+        self.report = report
         # Play numbers, for the call ids each play puts on the wire.
         self.plays = itertools.count(1)
 
@@ -85,24 +86,25 @@ class ResumeProperty:
         if found:
             raise PropertyBroken(failure_text(api, scenario, outcome, found))
 
-    # -- the report, build/property-<release>.md
+    # -- the report (the matrix asks for build/property-<release>.md)
 
-    def write_report(self, body: str) -> Path:
+    def write_report(self, body: str) -> None:
         """Write the report with ``body`` first, then the producers and the workarounds."""
+        if self.report is None:
+            return
         body = f"{body.rstrip()}\n\nproducers:\n{legend(self.producers)}\n"
         if self.without:
             body += f"\nleft out on request: {', '.join(sorted(self.without))}\n"
         if self.defects:
             body += "\nworked around on this release (upstream defects out of the patch's reach):\n"
             body += "".join(f"  {name}: {reason}\n" for name, reason in self.defects.items())
-        write_report(
+        write_property_report(
             self.report,
             release=self.release,
             producers=self.producers,
             missing=missing_producers(),
             body=body,
         )
-        return self.report
 
 
 def failure_body(error: BaseException) -> str:

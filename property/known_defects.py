@@ -31,10 +31,11 @@ import importlib.metadata
 
 import releases
 from agents import RunConfig
-from release_tests.utils.fake_responses_api import StrictResponsesAPI, openai_client
 
-from .resume_runner import REJECTION, ScriptedResponses, build_agents, run
+from .resume_runner import REJECTION, ScriptedResponses, build_agents
 from .resume_scenario import Call, Scenario, Turn, WireIds
+from hitl_testkit.fake_responses_api import StrictResponsesAPI, openai_client
+from hitl_testkit.hitl_producers import run_agent
 
 HANDOFF_BESIDE_INTERRUPTION = (
     "a handoff in a batch that interrupts never runs on resume "
@@ -50,11 +51,11 @@ async def _handoff_runs_after_interruption() -> bool:
     async with openai_client(api) as client:
         agent = build_agents(client, [], ("plain", "gated", "handoff"))
         run_config = RunConfig(tracing_disabled=True)
-        result = await run(agent, "Please do the work.", False, run_config=run_config)
+        result = await run_agent(agent, "Please do the work.", run_config, streamed=False)
         state = result.to_state()
         for interruption in state.get_interruptions():
             state.reject(interruption, rejection_message=REJECTION)
-        resumed = await run(agent, state, False, run_config=run_config)
+        resumed = await run_agent(agent, state, run_config, streamed=False)
     return bool(resumed.last_agent.name == "specialist")
 
 

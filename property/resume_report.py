@@ -6,10 +6,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from release_tests.utils.fake_responses_api import StrictResponsesAPI
-
 from .resume_runner import FINAL, PlayOutcome
-from .resume_scenario import PRODUCERS, Scenario, WireIds
+from .resume_scenario import PROPERTY_PRODUCERS, Scenario, WireIds
+from hitl_testkit.fake_responses_api import StrictResponsesAPI
 
 
 def problems(api: StrictResponsesAPI, scenario: Scenario, outcome: PlayOutcome) -> list[str]:
@@ -90,7 +89,7 @@ def failure_text(
     return "\n".join(parts)
 
 
-def write_report(
+def write_property_report(
     path: Path, *, release: str, producers: tuple[str, ...], missing: dict[str, str], body: str
 ) -> None:
     lines = [
@@ -105,4 +104,4 @@ def write_report(
 
 
 def legend(producers: tuple[str, ...]) -> str:
-    return "\n".join(f"  {name:<13}{PRODUCERS[name]}" for name in producers)
+    return "\n".join(f"  {name:<13}{PROPERTY_PRODUCERS[name]}" for name in producers)

@@ -17,14 +17,15 @@ from typing import Any
 from openai import AsyncOpenAI
 
 from agents import Agent, OpenAIResponsesModel, RunConfig, Runner, RunState, function_tool
-from release_tests.utils.fake_responses_api import (
+
+from .resume_scenario import Call, Scenario, WireIds, inner_call_id
+from hitl_testkit.fake_responses_api import (
     Item,
     StrictResponsesAPI,
     message,
     openai_client,
 )
-
-from .resume_scenario import Call, Scenario, WireIds, inner_call_id
+from hitl_testkit.hitl_producers import run_agent
 
 OUTER_MODEL = "gpt-4.1-mini"
 INNER_MODEL = "gpt-4.1-nano"
@@ -205,22 +206,13 @@ def guarded_tools(record: Any) -> list[Any]:
     return [blocked_tool, redacted_tool]
 
 
-async def run(agent: Agent[Any], input: Any, streamed: bool, **kwargs: Any) -> Any:
-    if not streamed:
-        return await Runner.run(agent, input, **kwargs)
-    result = Runner.run_streamed(agent, input, **kwargs)
-    async for _ in result.stream_events():
-        pass
-    return result
-
-
 async def run_cancelling(
     agent: Agent[Any], input: Any, streamed: bool, cancel_on: frozenset[str], **kwargs: Any
 ) -> tuple[Any, bool]:
     """The run's result, and whether a streamed run was cancelled at the end of a turn that has a
     call of ``cancel_on``."""
     if not streamed or not cancel_on:
-        return await run(agent, input, streamed, **kwargs), False
+        return await run_agent(agent, input, streamed=streamed, **kwargs), False
     result = Runner.run_streamed(agent, input, **kwargs)
     cancelled = False
     async for event in result.stream_events():
@@ -261,7 +253,7 @@ async def _play(
     run_config = RunConfig(**settings)
     conversation: dict[str, Any]
     if scenario.mode == "previous_response_id":
-        warm_up = await run(agent, "Hello.", False, run_config=run_config)
+        warm_up = await run_agent(agent, "Hello.", run_config, streamed=False)
         conversation = {"previous_response_id": warm_up.last_response_id}
     elif scenario.mode == "conversation_id":
         conversation = {"conversation_id": ids.wire("conv_property")}

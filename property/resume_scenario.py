@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 # Producers, simplest first: Hypothesis shrinks a choice towards the front of the list.
-PRODUCERS: dict[str, str] = {
+PROPERTY_PRODUCERS: dict[str, str] = {
     "plain": "function tool that returns",
     "gated": "function tool with needs_approval=True",
     "raises": "function tool that raises (failure_error_function answers)",
@@ -243,8 +243,8 @@ def scenarios(
 
     A scenario that ends on the model's message has at least one interrupting turn; the other
     endings save the run anyway, so their turns may all run through. Keep ``producers``,
-    ``modes`` and ``endings`` in the order of PRODUCERS, MODES and ENDINGS: Hypothesis shrinks
-    a choice towards the front.
+    ``modes`` and ``endings`` in the order of PROPERTY_PRODUCERS, MODES and ENDINGS: Hypothesis
+    shrinks a choice towards the front.
     """
     mode = draw(st.sampled_from(modes))
     ending = draw(

@@ -11,7 +11,7 @@ import importlib.metadata
 import inspect
 from typing import Any
 
-from .resume_scenario import ENDINGS, MODES, PRODUCERS
+from .resume_scenario import ENDINGS, MODES, PROPERTY_PRODUCERS
 
 
 def sdk_version() -> str:
@@ -77,7 +77,7 @@ def missing_producers() -> dict[str, str]:
 
 def supported_producers() -> tuple[str, ...]:
     missing = missing_producers()
-    return tuple(name for name in PRODUCERS if name not in missing)
+    return tuple(name for name in PROPERTY_PRODUCERS if name not in missing)
 
 
 def supported_modes() -> tuple[str, ...]:

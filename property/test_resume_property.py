@@ -11,8 +11,8 @@ once, and that every tool body that should run ran exactly once, gated ones only
 report as build/property-<release>.md; so is a pass, with what the search tried (its events,
 shown by ``--hypothesis-show-statistics``).
 
-Settings come from the profile chosen with ``--hypothesis-profile`` (conftest.py); property/run.py
-picks it and the other options.
+Settings come from the profile chosen with ``--hypothesis-profile`` (conftest.py); ``python -m
+matrix property`` picks it and the other options.
 """
 
 from __future__ import annotations

@@ -28,20 +28,16 @@ from typing import Any
 
 import pytest
 
-from agents import (
-    Agent,
-    RunConfig,
-    StopAtTools,
-    function_tool,
-)
+from agents import RunConfig, StopAtTools, function_tool
 
-from .utils.fake_responses_api import (
-    StrictResponsesAPI,
-    assert_every_call_answered_once,
-    message,
-    openai_client,
+from hitl_testkit.fake_responses_api import assert_every_call_answered_once, call, message
+from hitl_testkit.hitl_producers import (
+    TOOL_USE_BEHAVIORS,
+    open_conversation,
+    run_agent,
+    scripted_agent,
+    scripted_server,
 )
-from .utils.hitl_producers import TOOL_USE_BEHAVIORS, Script, call, model, open_conversation, run
 
 LOOKUP = call("call_LOOKUP", "lookup_order", {"order_id": "order_1"})
 NOTIFY = call("call_NOTIFY", "notify_customer", {"order_id": "order_1"})
@@ -75,9 +71,7 @@ def next_turn_settings(mode: str, settings: dict[str, Any], first: Any) -> dict[
 async def test_next_turn_after_a_run_that_ended_on_a_tool_output_reaches_the_server(
     mode: str, finish: str, streamed: bool
 ) -> None:
-    script = Script()
-    api = StrictResponsesAPI(script=script)
-    async with openai_client(api) as client:
+    async with scripted_server() as (script, api, client):
         ran: list[str] = []
         needs_approval = finish == "approved-on-resume"
 
@@ -91,10 +85,9 @@ async def test_next_turn_after_a_run_that_ended_on_a_tool_output_reaches_the_ser
             ran.append("notify_customer")
             return f"Customer of {order_id} notified."
 
-        agent = Agent(
-            name="support",
-            instructions="support",
-            model=model(client),
+        agent = scripted_agent(
+            "support",
+            client,
             tools=[lookup_order, notify_customer],
             tool_use_behavior=FINISHES[finish](),
         )
@@ -104,7 +97,9 @@ async def test_next_turn_after_a_run_that_ended_on_a_tool_output_reaches_the_ser
         rejected = finish == "resumed-after-rejection"
         script.add("support", [LOOKUP, NOTIFY] if rejected else [LOOKUP])
 
-        first = await run(agent, "Where is order_1?", run_config, streamed=streamed, **settings)
+        first = await run_agent(
+            agent, "Where is order_1?", run_config, streamed=streamed, **settings
+        )
         if needs_approval or rejected:
             gated = "call_NOTIFY" if rejected else "call_LOOKUP"
             assert [item.raw_item.call_id for item in first.interruptions] == [gated]
@@ -115,7 +110,7 @@ async def test_next_turn_after_a_run_that_ended_on_a_tool_output_reaches_the_ser
                 state.approve(first.interruptions[0])
             if mode == "previous_response_id":
                 settings = {"previous_response_id": first.last_response_id}
-            first = await run(agent, state, run_config, streamed=streamed, **settings)
+            first = await run_agent(agent, state, run_config, streamed=streamed, **settings)
 
         # The first run ends on the tool's output, without another model request.
         assert first.final_output == LOOKED_UP
@@ -123,7 +118,7 @@ async def test_next_turn_after_a_run_that_ended_on_a_tool_output_reaches_the_ser
         assert len(api.requests) == requests_before + 1
 
         script.add("support", [message("Anything else?")])
-        second = await run(
+        second = await run_agent(
             agent,
             "Thanks. And order_2?",
             run_config,

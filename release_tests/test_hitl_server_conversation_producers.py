@@ -24,21 +24,17 @@ from typing import Any
 
 import pytest
 
-from agents import Agent, RunConfig, RunState, function_tool
+from agents import RunConfig, RunState
 
-from .utils.fake_responses_api import (
-    StrictResponsesAPI,
-    assert_every_call_answered_once,
-    message,
-    openai_client,
-)
-from .utils.hitl_producers import (
+from hitl_testkit.fake_responses_api import assert_every_call_answered_once, message
+from hitl_testkit.hitl_producers import (
     GATED,
     PRODUCERS,
-    Script,
-    model,
+    gated_tool,
     open_conversation,
-    run,
+    run_agent,
+    scripted_agent,
+    scripted_server,
 )
 
 REJECTION = "The operator did not approve this refund."
@@ -68,31 +64,21 @@ def ways() -> list[Any]:
 async def test_resume_sends_each_local_output_of_the_interrupted_turn_once(
     producer: str, mode: str, streamed: bool, approve: bool
 ) -> None:
-    script = Script()
-    api = StrictResponsesAPI(script=script)
-    async with openai_client(api) as client:
+    async with scripted_server() as (script, api, client):
         ran: list[str] = []
         scenario = PRODUCERS[producer](client, script, ran)
-
-        @function_tool(needs_approval=True)
-        def issue_refund(order_id: str) -> str:
-            ran.append("issue_refund")
-            return f"Refunded {order_id}."
-
-        agent = Agent(
-            name="support",
-            instructions="support",
-            model=model(client),
-            tools=[issue_refund, *scenario.tools],
-            handoffs=scenario.handoffs,
-        )
+        issue_refund = gated_tool(ran)
+        tools = [issue_refund, *scenario.tools]
+        agent = scripted_agent("support", client, tools=tools, handoffs=scenario.handoffs)
         run_config = RunConfig(tracing_disabled=True, **scenario.run_config)
         conversation = await open_conversation(agent, script, run_config, mode)
         script.add("support", [GATED, *scenario.calls])
         if scenario.resumed_by == "support":
             script.add("support", [message("Done.")])
 
-        first = await run(agent, "Refund order_1.", run_config, streamed=streamed, **conversation)
+        first = await run_agent(
+            agent, "Refund order_1.", run_config, streamed=streamed, **conversation
+        )
 
         assert [item.call_id for item in first.interruptions] == ["call_REFUND"]
         assert ran == scenario.ran_before_interruption
@@ -104,7 +90,7 @@ async def test_resume_sends_each_local_output_of_the_interrupted_turn_once(
             state.approve(interruption)
         else:
             state.reject(interruption, rejection_message=REJECTION)
-        resumed = await run(agent, state, run_config, streamed=streamed)
+        resumed = await run_agent(agent, state, run_config, streamed=streamed)
 
         assert resumed.final_output == "Done."
         assert resumed.interruptions == []

@@ -17,13 +17,14 @@ from openai import AsyncOpenAI
 
 from agents import Agent, RunConfig, RunState, function_tool
 
-from .utils.fake_responses_api import (
+from hitl_testkit.fake_responses_api import (
     StrictResponsesAPI,
     assert_every_call_answered_once,
+    call,
     message,
     openai_client,
 )
-from .utils.hitl_producers import call, model, run
+from hitl_testkit.hitl_producers import model, run_agent
 
 # Tracing stays off: no trace leaves for the real API.
 RUN_CONFIG = RunConfig(tracing_disabled=True)
@@ -85,7 +86,7 @@ async def decide_and_resume(
             state.approve(interruption)
         else:
             state.reject(interruption, rejection_message=REJECTION)
-    return await run(agent, state, RUN_CONFIG, streamed=streamed)
+    return await run_agent(agent, state, RUN_CONFIG, streamed=streamed)
 
 
 async def start(
@@ -94,7 +95,7 @@ async def start(
     """Open the conversation the way the report does, then run until the first interruption."""
     if mode == "previous_response_id":
         api.add_turns([message("Hello! How can I help?")])
-        warm_up = await run(
+        warm_up = await run_agent(
             agent, "Hello, I may need cleanup and diagnostics soon.", RUN_CONFIG, streamed=False
         )
         assert warm_up.last_response_id
@@ -102,7 +103,7 @@ async def start(
     else:
         conversation = {"conversation_id": "conv_hitl_resume"}
     api.add_turns(*turns)
-    result = await run(
+    result = await run_agent(
         agent,
         "Clean up temp_files and winsxs_cache and run a thermal diagnostic.",
         RUN_CONFIG,

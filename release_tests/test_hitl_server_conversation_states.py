@@ -39,20 +39,14 @@ from agents import (
     function_tool,
 )
 
-from .utils.fake_responses_api import (
-    StrictResponsesAPI,
-    assert_every_call_answered_once,
-    message,
-    openai_client,
-)
-from .utils.hitl_producers import (
+from hitl_testkit.fake_responses_api import assert_every_call_answered_once, call, message
+from hitl_testkit.hitl_producers import (
     TOOL_USE_BEHAVIORS,
-    Script,
-    call,
-    model,
     open_conversation,
     requires_release,
-    run,
+    run_agent,
+    scripted_agent,
+    scripted_server,
 )
 
 LOOKUP = call("call_LOOKUP", "lookup_order", {"order_id": "order_1"})
@@ -70,7 +64,7 @@ async def finished_on_tool_output(
     agent: Agent[Any], run_config: RunConfig, variant: str, streamed: bool, **kwargs: Any
 ) -> Any:
     agent = agent.clone(tool_use_behavior=TOOL_USE_BEHAVIORS[variant]())
-    first = await run(agent, "Where is order_1?", run_config, streamed=streamed, **kwargs)
+    first = await run_agent(agent, "Where is order_1?", run_config, streamed=streamed, **kwargs)
     assert first.final_output == LOOKED_UP
     return agent, first
 
@@ -102,7 +96,7 @@ async def max_turns_handler(
     def stop(data: Any) -> RunErrorHandlerResult:
         return RunErrorHandlerResult(final_output=STOPPED)
 
-    first = await run(
+    first = await run_agent(
         agent,
         "Where is order_1?",
         run_config,
@@ -151,9 +145,7 @@ def ways() -> list[Any]:
 async def test_resume_sends_the_tool_output_of_the_saved_state_once(
     state_name: str, variant: str, mode: str, streamed: bool, serialization: str
 ) -> None:
-    script = Script()
-    api = StrictResponsesAPI(script=script)
-    async with openai_client(api) as client:
+    async with scripted_server() as (script, api, client):
         ran: list[str] = []
 
         @function_tool
@@ -161,9 +153,7 @@ async def test_resume_sends_the_tool_output_of_the_saved_state_once(
             ran.append("lookup_order")
             return f"Order {order_id} shipped."
 
-        agent = Agent(
-            name="support", instructions="support", model=model(client), tools=[lookup_order]
-        )
+        agent = scripted_agent("support", client, tools=[lookup_order])
         run_config = RunConfig(tracing_disabled=True)
         conversation = await open_conversation(agent, script, run_config, mode)
         script.add("support", [LOOKUP], [message("Done.")])
@@ -182,7 +172,7 @@ async def test_resume_sends_the_tool_output_of_the_saved_state_once(
             conversation["max_turns"] = 10
         requests_before_resume = len(api.requests)
         try:
-            resumed = await run(agent, state, run_config, streamed=streamed, **conversation)
+            resumed = await run_agent(agent, state, run_config, streamed=streamed, **conversation)
         except MaxTurnsExceeded:
             if state_name == "max-turns-handler" and len(api.requests) == requests_before_resume:
                 pytest.xfail(MAX_TURNS_NOT_RESUMABLE)

@@ -21,13 +21,7 @@ import pytest
 from openai.types.responses import ResponseFunctionToolCall
 
 from agents import Agent
-from agents.items import (
-    ItemHelpers,
-    ModelResponse,
-    RunItem,
-    ToolCallItem,
-    ToolCallOutputItem,
-)
+from agents.items import ItemHelpers, ModelResponse, RunItem, ToolCallItem, ToolCallOutputItem
 from agents.run_internal import oai_conversation
 from agents.run_internal.oai_conversation import OpenAIServerConversationTracker
 from agents.usage import Usage

@@ -18,7 +18,13 @@ from agents.items import ModelResponse, RunItem, ToolCallItem
 from agents.run_internal.oai_conversation import OpenAIServerConversationTracker
 from agents.usage import Usage
 
-from .utils.tracker_items import call_ids_with_output, function_call, tool_output, two_turns
+from hitl_testkit.tracker_items import (
+    call_ids_with_output,
+    function_call,
+    resumed_input,
+    tool_output,
+    two_turns,
+)
 
 
 def test_hydrate_from_state_skips_outputs_sent_in_an_earlier_turn() -> None:
@@ -28,13 +34,7 @@ def test_hydrate_from_state_skips_outputs_sent_in_an_earlier_turn() -> None:
     _, rebuilt_items = two_turns(agent)
     rebuilt_items.append(tool_output(agent, "call_SECOND", "second done"))
     tracker = OpenAIServerConversationTracker(previous_response_id="resp_002")
-    tracker.hydrate_from_state(
-        original_input="hello",
-        generated_items=cast(list[RunItem], generated_items),
-        model_responses=responses,
-    )
-
-    prepared = tracker.prepare_input("hello", cast(list[RunItem], rebuilt_items))
+    prepared = resumed_input(tracker, generated_items, responses, rebuilt_items)
 
     assert call_ids_with_output(prepared) == ["call_SECOND"]
     assert "call_FIRST" in tracker.server_tool_call_ids
@@ -85,13 +85,9 @@ def test_hydrate_from_state_skips_items_with_server_ids_from_the_latest_response
         tool_output(agent, "call_DIAG", "diagnostic done"),
     ]
     tracker = OpenAIServerConversationTracker(conversation_id="conv_123")
-    tracker.hydrate_from_state(
-        original_input="hello",
-        generated_items=cast(list[RunItem], [ToolCallItem(agent=agent, raw_item=call)]),
-        model_responses=[response],
+    prepared = resumed_input(
+        tracker, [ToolCallItem(agent=agent, raw_item=call)], [response], rebuilt_items
     )
-
-    prepared = tracker.prepare_input("hello", cast(list[RunItem], rebuilt_items))
 
     assert prepared == [
         {"type": "function_call_output", "call_id": "call_DIAG", "output": "diagnostic done"}
@@ -111,13 +107,7 @@ def test_hydrate_from_state_keeps_outputs_the_caller_reports_as_unsent() -> None
     caller_knows: dict[str, Any] = {"unsent_tool_call_ids": {"call_FIRST"}}
 
     tracker = OpenAIServerConversationTracker(previous_response_id="resp_002")
-    tracker.hydrate_from_state(
-        original_input="go",
-        generated_items=cast(list[RunItem], generated_items),
-        model_responses=responses,
-        **caller_knows,
-    )
-    prepared = tracker.prepare_input("go", cast(list[RunItem], rebuilt_items))
+    prepared = resumed_input(tracker, generated_items, responses, rebuilt_items, **caller_knows)
 
     # The caller knows better than the latest response here; its word must still count.
     assert "call_FIRST" in call_ids_with_output(prepared)

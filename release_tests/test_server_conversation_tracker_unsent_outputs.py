@@ -21,7 +21,7 @@ from agents.items import (
 from agents.run_internal.oai_conversation import OpenAIServerConversationTracker
 from agents.usage import Usage
 
-from .utils.tracker_items import call_ids_with_output, function_call, tool_output
+from hitl_testkit.tracker_items import call_ids_with_output, function_call, tool_output
 
 PROMPT = "Please clean up temp_files, run thermal diagnostic, and clean up winsxs_cache."
 DIAGNOSTIC_OUTPUT = "Diagnostic 'thermal' completed. CPU: 23%, Temp: 72C."

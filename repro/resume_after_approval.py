@@ -1,7 +1,7 @@
 """Resume an approval interruption on a server-managed conversation, through the public API.
 
 Run it from this checkout's root (it uses the strict in-process double of the Responses API in
-``release_tests/utils``, which answers the real ``AsyncOpenAI`` client through
+``hitl_testkit``, which answers the real ``AsyncOpenAI`` client through
 ``httpx.MockTransport``), with the release to check installed:
 
     python -m repro.resume_after_approval
@@ -26,7 +26,11 @@ from typing import Any
 from openai import BadRequestError
 
 from agents import Agent, OpenAIResponsesModel, RunConfig, Runner, RunState, function_tool
-from release_tests.utils.fake_responses_api import StrictResponsesAPI, message, openai_client
+
+from hitl_testkit.fake_responses_api import StrictResponsesAPI, call, message, openai_client
+
+# Every call in these scenarios is about one order.
+ORDER = {"order_id": "order_1"}
 
 
 @function_tool(needs_approval=True)
@@ -39,17 +43,8 @@ def order_status(order_id: str) -> str:
     return f"Order {order_id} shipped."
 
 
-def call(call_id: str, name: str) -> dict[str, Any]:
-    return {
-        "type": "function_call",
-        "call_id": call_id,
-        "name": name,
-        "arguments": '{"order_id": "order_1"}',
-    }
-
-
 async def resume(other_call: dict[str, Any], resumed_tools: list[Any], **config: Any) -> str:
-    batch = [call("call_REFUND", "issue_refund"), other_call]
+    batch = [call("call_REFUND", "issue_refund", ORDER), other_call]
     async with openai_client(StrictResponsesAPI([batch, [message("Done.")]])) as client:
         model = OpenAIResponsesModel(model="gpt-4.1-mini", openai_client=client)
         agent = Agent(name="support", model=model, tools=[issue_refund, order_status])
@@ -75,15 +70,15 @@ async def verdicts() -> dict[str, str]:
     logging.getLogger("openai.agents").setLevel(logging.CRITICAL)
     scenarios = {
         "a tool that needs no approval": resume(
-            call("call_STATUS", "order_status"), [issue_refund, order_status]
+            call("call_STATUS", "order_status", ORDER), [issue_refund, order_status]
         ),
         "that tool, gone from the agent that resumes": resume(
-            call("call_STATUS", "order_status"), [issue_refund]
+            call("call_STATUS", "order_status", ORDER), [issue_refund]
         ),
     }
     if "tool_not_found_behavior" in {field.name for field in fields(RunConfig)}:
         scenarios["a call to a tool that does not exist"] = resume(
-            call("call_GHOST", "cancel_order"),
+            call("call_GHOST", "cancel_order", ORDER),
             [issue_refund, order_status],
             tool_not_found_behavior="return_error_to_model",
         )
@@ -99,7 +94,9 @@ async def next_turn_verdict() -> str:
     """A run that ends on a tool output, then the next turn on the same conversation_id, as
     upstream's docs/running_agents.md says: "ok", or how the next turn failed."""
     logging.getLogger("openai.agents").setLevel(logging.CRITICAL)
-    api = StrictResponsesAPI([[call("call_LOOKUP", "lookup_order")], [message("Anything else?")]])
+    api = StrictResponsesAPI(
+        [[call("call_LOOKUP", "lookup_order", ORDER)], [message("Anything else?")]]
+    )
     async with openai_client(api) as client:
         model = OpenAIResponsesModel(model="gpt-4.1-mini", openai_client=client)
         agent = Agent(

@@ -1,7 +1,8 @@
 """A package index on 127.0.0.1 serving made-up openai-agents releases, built from a real one.
 
 A made-up release is a cached real release's wheel and sdist under a new version, optionally
-with its oai_conversation.py changed. The index answers the JSON simple API (PEP 691).
+with its oai_conversation.py changed. The index answers as a simple API index does: in JSON (PEP
+691) to a client that accepts it, else in HTML (PEP 503); or in HTML only, as a static mirror does.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import hashlib
 import http.server
 import io
 import json
+import os
+import subprocess
+import sys
 import tarfile
 import threading
 import zipfile
@@ -18,7 +22,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from matrix.index import SETTINGS
+from matrix.paths import ROOT
 from releases import MODULE
+
+JSON = "application/vnd.pypi.simple.v1+json"
+UPLOADED = "2026-09-01T00:00:00.000000Z"
 
 
 def _record_hash(data: bytes) -> str:
@@ -68,26 +77,49 @@ def rewrap_sdist(sdist: Path, old: str, new: str, change: Callable[[bytes], byte
 
 
 @contextmanager
-def serve(files: dict[str, bytes]) -> Iterator[str]:
-    """Serve the files as openai-agents' on a simple API root; yield the root's URL."""
+def serve(
+    files: dict[str, bytes], *, html_only: bool = False, yanked: frozenset[str] = frozenset()
+) -> Iterator[str]:
+    """Serve the files as openai-agents' on a simple API root; yield the root's URL. With
+    html_only, the project page is HTML whatever the client accepts."""
+    sha256 = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+
+    def project_json(host: str) -> bytes:
+        entries = [
+            {
+                "filename": name,
+                "url": f"{host}/files/{name}",
+                "hashes": {"sha256": sha256[name]},
+                "upload-time": UPLOADED,
+                "yanked": name in yanked,
+            }
+            for name in files
+        ]
+        page = {"meta": {"api-version": "1.0"}, "name": "openai-agents", "files": entries}
+        return json.dumps(page).encode()
+
+    def project_html() -> bytes:
+        # Links relative to the page, with the sha256 in their fragment; HTML has no upload times.
+        links = "".join(
+            f'<a href="../../files/{name}#sha256={sha256[name]}"'
+            + (' data-yanked=""' if name in yanked else "")
+            + f">{name}</a><br>\n"
+            for name in files
+        )
+        meta = '<meta name="pypi:repository-version" content="1.0">'
+        return f"<!DOCTYPE html>\n<html><head>{meta}</head><body>\n{links}</body></html>\n".encode()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
             host = f"http://127.0.0.1:{self.server.server_address[1]}"
-            if self.path == "/simple/openai-agents/":
-                entries = [
-                    {
-                        "filename": name,
-                        "url": f"{host}/files/{name}",
-                        "hashes": {"sha256": hashlib.sha256(data).hexdigest()},
-                        "upload-time": "2026-09-01T00:00:00.000000Z",
-                    }
-                    for name, data in files.items()
-                ]
-                body = json.dumps({"name": "openai-agents", "files": entries}).encode()
-                kind = "application/vnd.pypi.simple.v1+json"
-            elif self.path.removeprefix("/files/") in files:
-                body, kind = files[self.path.removeprefix("/files/")], "application/octet-stream"
+            name = self.path.removeprefix("/files/")
+            page = self.path == "/simple/openai-agents/"
+            if page and JSON in self.headers.get("Accept", "") and not html_only:
+                body, kind = project_json(host), JSON
+            elif page:
+                body, kind = project_html(), "text/html; charset=utf-8"
+            elif name in files:
+                body, kind = files[name], "application/octet-stream"
             else:
                 self.send_error(404)
                 return
@@ -108,3 +140,12 @@ def serve(files: dict[str, bytes]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def run_matrix(index_url: str, cache: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """`python -m matrix` in a process of its own (the cache is fixed when it starts), reading the
+    index at `index_url`, its cache in `cache`, and uv offline."""
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
+    env.update(HOTFIX_CACHE=str(cache), PIP_INDEX_URL=index_url, UV_OFFLINE="1")
+    command = [sys.executable, "-m", "matrix", *arguments]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)

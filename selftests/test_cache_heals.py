@@ -9,19 +9,19 @@ index here is a fake one on 127.0.0.1 serving the newest release's real files; u
 from __future__ import annotations
 
 import hashlib
-import os
+import json
 import shutil
-import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from fake_index import serve
+from fake_index import run_matrix, serve
 
 import releases
 from matrix import index
-from matrix.paths import CACHE, ROOT
+from matrix.paths import CACHE
+from matrix.shell import MatrixError
 
 NEWEST = releases.newest_release()
 WHEEL = f"openai_agents-{NEWEST}-py3-none-any.whl"
@@ -40,26 +40,46 @@ def fake_index() -> Iterator[str]:
 
 
 def test_a_truncated_cached_file_is_fetched_again(
-    fake_index: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+    fake_index: str, tmp_path: Path, read_index: Callable[..., None], capsys: pytest.CaptureFixture
 ) -> None:
-    for name in index.SETTINGS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PIP_INDEX_URL", fake_index)
-    monkeypatch.setattr(index, "CACHE", tmp_path)
-    monkeypatch.setattr(index, "_index", {})
-    index.index_url.cache_clear()
-    try:
-        original = index.download(WHEEL).read_bytes()
-        cached = tmp_path / "files" / WHEEL
-        cached.write_bytes(original[: len(original) // 2])
+    read_index(fake_index, tmp_path)
+    original = index.download(WHEEL).read_bytes()
+    cached = tmp_path / "files" / WHEEL
+    cached.write_bytes(original[: len(original) // 2])
 
-        again = index.download(WHEEL)
-    finally:
-        index.index_url.cache_clear()
+    again = index.download(WHEEL)
 
     assert again == cached
     assert again.read_bytes() == original
     assert HEALED in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("name", "digests", "message"),
+    [
+        (WHEEL, {"sha256": "0" * 64}, f"{WHEEL}: sha256 digest of .* instead of expected '0+'"),
+        (WHEEL, {"md5": "0" * 32}, f"{WHEEL}: the index gives no sha256 to check it against"),
+        ("openai_agents-0.0.1.tar.gz", None, "openai_agents-0.0.1.tar.gz is not on the package"),
+    ],
+    ids=["sha256-mismatch", "no-sha256", "not-on-the-index"],
+)
+def test_a_file_the_index_does_not_vouch_for_is_refused_and_not_cached(
+    fake_index: str,
+    tmp_path: Path,
+    read_index: Callable[..., None],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    digests: dict[str, str] | None,
+    message: str,
+) -> None:
+    read_index(fake_index, tmp_path)
+    if digests is not None:
+        monkeypatch.setattr(index.index_files()[name], "digests", digests)
+
+    with pytest.raises(MatrixError, match=message):
+        index.download(name)
+
+    assert not [path for path in tmp_path.rglob("*") if path.is_file()]
 
 
 def test_the_run_after_a_truncated_wheel_is_green(fake_index: str, tmp_path: Path) -> None:
@@ -73,12 +93,11 @@ def test_the_run_after_a_truncated_wheel_is_green(fake_index: str, tmp_path: Pat
     shutil.copy2(CACHE / "pins" / PINS, cache / "pins" / PINS)
     wheel = cache / "files" / WHEEL
     wheel.write_bytes(wheel.read_bytes()[:1000])
-    env = {k: v for k, v in os.environ.items() if k not in index.SETTINGS}
-    env.update(HOTFIX_CACHE=str(cache), PIP_INDEX_URL=fake_index, UV_OFFLINE="1")
-    command = [sys.executable, "-m", "matrix", NEWEST, "--report-dir", str(tmp_path / "report")]
 
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    report = tmp_path / "report"
+    result = run_matrix(fake_index, cache, "check", NEWEST, "--report-dir", str(report))
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count(HEALED) == 1
-    assert "1 ok, 0 failed" in result.stdout
+    [row] = json.loads((report / "matrix-report.json").read_text())["rows"]
+    assert (row["release"], row["ok"]) == (NEWEST, True)

@@ -1,4 +1,4 @@
-"""The live test for release trees (legacy_tests/) runs only when a run opts in.
+"""The live test (release_tests/test_hitl_server_conversation_live.py) runs only when a run opts in.
 
 The opt-in is HITL_LIVE_TESTS=1.
 
@@ -11,17 +11,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LIVE = "legacy_tests/test_hitl_server_conversation_live.py"
+LIVE = "release_tests/test_hitl_server_conversation_live.py"
 sys.path.insert(0, str(ROOT))
 
-from legacy_tests.test_hitl_server_conversation_live import live_target  # noqa: E402
+from matrix.pytest_server import plugin_env, read_outcomes  # noqa: E402
+from release_tests.test_hitl_server_conversation_live import live_target  # noqa: E402
 
 
 @pytest.mark.parametrize(
@@ -55,28 +55,23 @@ def test_the_opt_in_with_a_base_url_targets_it_with_any_key() -> None:
 
 
 def outcomes(tmp_path: Path, **variables: str) -> set[str]:
-    """Run the live test file in a clean environment; each test's outcome from JUnit XML."""
+    """Run the live test file in a clean environment; its tests' outcomes, as the matrix reads
+    them (matrix/release_env/matrix_outcomes.py)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "HITL_"))}
     env.pop("PYTEST_ADDOPTS", None)
-    report = tmp_path / "live.xml"
+    report = tmp_path / "live.jsonl"
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", LIVE]
-    subprocess.run([*command, f"--junitxml={report}"], cwd=ROOT, env={**env, **variables})
-    cases = list(ElementTree.parse(report).iter("testcase"))
-    assert cases, "the live test was not collected"
-    return {
-        "skipped"
-        if case.find("skipped") is not None
-        else "failed"
-        if case.find("failure") is not None or case.find("error") is not None
-        else "passed"
-        for case in cases
-    }
+    subprocess.run(command, cwd=ROOT, env=plugin_env({**env, **variables}, report))
+    found = read_outcomes(report)
+    by_outcome = {"failed": found.failed, "passed": found.passed, "skipped": found.skipped}
+    assert any(by_outcome.values()), "the live test was not collected"
+    return {name for name, nodes in by_outcome.items() if nodes}
 
 
 @pytest.fixture
 def standin() -> Iterator[str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "release_tests.utils.loopback_responses_api"],
+        [sys.executable, "-m", "hitl_testkit.loopback_responses_api"],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

@@ -7,22 +7,22 @@ No network: the index is on 127.0.0.1 and uv runs offline, from the cache the ma
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from fake_index import rewrap_sdist, rewrap_wheel, serve
+from fake_index import rewrap_sdist, rewrap_wheel, run_matrix, serve
 
 import releases
 from matrix import index, manifest, runner
 from matrix.groups import ALL_GROUPS
-from matrix.paths import CACHE, ROOT
+from matrix.paths import CACHE
+from matrix.shell import MatrixError
 
 NEWEST = releases.newest_release()
 PATCH = releases.read_manifest()[NEWEST].patch
@@ -63,16 +63,13 @@ def fake_index() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def run(fake_index: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """`python -m matrix 0.99.0 0.99.1` against the fake index, with a cache of its own."""
+    """`python -m matrix check 0.99.0 0.99.1` against the fake index, with a cache of its own."""
     work = tmp_path_factory.mktemp("matrix")
     cache, report = work / "cache", work / "report"
     (cache / "pins").mkdir(parents=True)
     # Resolving pins needs the real index; the made-up release takes its original's.
     shutil.copy2(CACHE / "pins" / pins_file(NEWEST), cache / "pins" / pins_file("0.99.0"))
-    env = {k: v for k, v in os.environ.items() if k not in index.SETTINGS}
-    env.update(HOTFIX_CACHE=str(cache), PIP_INDEX_URL=fake_index, UV_OFFLINE="1")
-    command = [sys.executable, "-m", "matrix", "0.99.0", "0.99.1", "--report-dir", str(report)]
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    result = run_matrix(fake_index, cache, "check", "0.99.0", "0.99.1", "--report-dir", str(report))
     assert result.returncode == 1, result.stdout + result.stderr
     return report, result.stdout
 
@@ -83,18 +80,12 @@ def rows(report: Path) -> dict[str, dict]:
 
 
 def test_new_releases_on_the_index_are_found_and_selected(
-    fake_index: str, monkeypatch: pytest.MonkeyPatch
+    fake_index: str, read_index: Callable[..., None]
 ) -> None:
-    for name in index.SETTINGS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PIP_INDEX_URL", fake_index)
-    index.index_url.cache_clear()
-    monkeypatch.setattr(index, "_index", {})
-    try:
-        assert manifest.new_releases() == ["0.99.0", "0.99.1"]
-        full = runner.select_releases([], full=True)
-    finally:
-        index.index_url.cache_clear()
+    read_index(fake_index)
+
+    assert manifest.new_releases() == ["0.99.0", "0.99.1"]
+    full = runner.select_releases([], full=True)
 
     assert full[-3:] == ["0.99.0", "0.99.1", "main"]
     assert set(releases.read_manifest()) <= set(full)
@@ -147,41 +138,42 @@ def test_manifest_update_writes_the_measured_row_of_the_release_that_passed(
 
     updated = releases.read_manifest(copy)
     assert updated["0.99.0"].patch == PATCH
-    assert updated["0.99.0"].companion is None
+    assert updated["0.99.0"].runner == ()
     assert manifest.failing_without_patches(copy)["0.99.0"] == FAILING
     assert "0.99.1" not in updated
     assert list(updated)[-2:] == ["0.99.0", "main"]
-    row = manifest.manifest_line("0.99.0", PATCH, "", EXPECTED)
+    row = manifest.manifest_line("0.99.0", PATCH, EXPECTED)
     assert copy.read_text().replace(row + "\n", "") == releases.MANIFEST.read_text()
 
 
-def test_an_html_index_on_disk_is_read_like_a_json_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_an_html_index_is_read_like_a_json_one(
+    tmp_path: Path, read_index: Callable[..., None]
 ) -> None:
-    # A mirror on disk serves PEP 503 pages: anchors with the sha256 in the fragment.
-    page = tmp_path / "simple" / "openai-agents" / "index.html"
-    page.parent.mkdir(parents=True)
-    page.write_text(
-        "<html><body>\n"
-        '<a href="../../files/openai_agents-0.99.0-py3-none-any.whl#sha256=ab12">w</a>\n'
-        '<a href="../../files/openai_agents-0.99.0.tar.gz#sha256=cd34">s</a>\n'
-        '<a href="../../files/openai_agents-0.99.2-py3-none-any.whl#sha256=ef56" '
-        'data-yanked="">y</a>\n'
-        "</body></html>\n"
+    # A static mirror serves PEP 503 pages: relative links with the sha256 in their fragment.
+    wheel, sdist, pulled = (
+        "openai_agents-0.99.0-py3-none-any.whl",
+        "openai_agents-0.99.0.tar.gz",
+        "openai_agents-0.99.2-py3-none-any.whl",
     )
-    for name in index.SETTINGS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("UV_DEFAULT_INDEX", (tmp_path / "simple").as_uri())
-    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/unused/")
-    index.index_url.cache_clear()
-    monkeypatch.setattr(index, "_index", {})
-    try:
-        files = index.index_files()
+    files = {wheel: b"a wheel", sdist: b"an sdist", pulled: b"a yanked wheel"}
+    with serve(files, html_only=True, yanked=frozenset({pulled})) as url:
+        read_index(url, tmp_path)
         versions = index.index_versions()
-    finally:
-        index.index_url.cache_clear()
+        listed = index.index_files()[sdist]
+        fetched = index.download(sdist)
+        uploaded = index.upload_time(sdist)
 
-    sdist = files["openai_agents-0.99.0.tar.gz"]
-    assert sdist["url"] == (tmp_path / "files" / "openai_agents-0.99.0.tar.gz").as_uri()
-    assert sdist["hashes"] == {"sha256": "cd34"}
     assert versions == ["0.99.0"]
+    assert listed.url == url.replace("/simple/", f"/files/{sdist}")
+    assert listed.digests == {"sha256": hashlib.sha256(b"an sdist").hexdigest()}
+    assert fetched.read_bytes() == b"an sdist"
+    assert uploaded is None
+
+
+def test_an_index_in_a_directory_is_refused_with_a_clear_message(
+    tmp_path: Path, read_index: Callable[..., None]
+) -> None:
+    read_index((tmp_path / "simple").as_uri())
+
+    with pytest.raises(MatrixError, match="only HTTP.S. is read; `python3 -m http.server`"):
+        index.index_versions()

@@ -1,4 +1,4 @@
-"""`python -m matrix --transitions` checks every place where the manifest's outcome changes."""
+"""`python -m matrix check --transitions` checks each place where the manifest's outcome changes."""
 
 from __future__ import annotations
 

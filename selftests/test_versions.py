@@ -6,10 +6,10 @@ candidate, a final release, a post release and a dev release. Only their names m
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from fake_index import serve
+from fake_index import UPLOADED, serve
 
 import releases
 from matrix import index, runner
@@ -20,26 +20,23 @@ MADE_UP = ("0.99.0rc1", "0.99.0", "0.99.0.post1", "0.99.1.dev1")
 
 
 @pytest.fixture
-def fake_index(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def fake_index(read_index: Callable[..., None]) -> Iterator[str]:
     files = {
         f"openai_agents-{version}-py3-none-any.whl": b"not a wheel"
         for version in (NEWEST, *MADE_UP)
     }
     with serve(files) as url:
-        for name in index.SETTINGS:
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("PIP_INDEX_URL", url)
-        monkeypatch.setattr(index, "_index", {})
-        index.index_url.cache_clear()
-        try:
-            yield url
-        finally:
-            index.index_url.cache_clear()
+        read_index(url)
+        yield url
 
 
 def test_pre_post_and_dev_releases_are_ordered_and_prereleases_left_out(fake_index: str) -> None:
     assert index.index_versions() == [NEWEST, "0.99.0", "0.99.0.post1"]
     assert index.index_versions(prereleases=True) == [NEWEST, *MADE_UP]
+
+
+def test_a_json_index_gives_upload_times_as_uv_takes_them(fake_index: str) -> None:
+    assert index.upload_time(f"openai_agents-{NEWEST}-py3-none-any.whl") == UPLOADED
 
 
 def test_the_range_takes_post_releases_and_prereleases_only_when_asked(fake_index: str) -> None:

@@ -5,7 +5,7 @@ For trees without ``integration_tests/``; where that exists, the same scenario l
 ``HITL_LIVE_TESTS=1``: CI exports ``OPENAI_API_KEY=fake-for-tests`` for every test, so a key alone
 never starts a live run. With the opt-in, the test talks to the server at ``OPENAI_BASE_URL``
 when that is set, for example the loopback stand-in started with
-``python -m tests.utils.loopback_responses_api``, and otherwise to the Responses API with a real
+``python -m hitl_testkit.loopback_responses_api``, and otherwise to the Responses API with a real
 ``OPENAI_API_KEY``.
 """
 
@@ -55,7 +55,7 @@ pytestmark = [
     pytest.mark.skipif(
         TARGET is None,
         reason=f"live test: opt in with {OPT_IN}=1 and either a real OPENAI_API_KEY or "
-        "OPENAI_BASE_URL for a stand-in such as `python -m tests.utils.loopback_responses_api`",
+        "OPENAI_BASE_URL for a stand-in such as `python -m hitl_testkit.loopback_responses_api`",
     ),
 ]
 

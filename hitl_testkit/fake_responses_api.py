@@ -62,7 +62,8 @@ if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
 Item = dict[str, Any]
-Script = Callable[[dict[str, Any]], list[Item]]
+# A scripted model as a function: a request's body in, the output items of its response out.
+Responder = Callable[[dict[str, Any]], list[Item]]
 
 ROUTES = {"/v1/responses", "/responses"}
 # The Conversations API's "Create items": POST /v1/conversations/{conversation_id}/items.
@@ -111,7 +112,7 @@ class StrictResponsesAPI:
     An instance is an ``httpx.MockTransport`` handler; ``openai_client()`` builds the client.
     """
 
-    def __init__(self, script: list[list[Item]] | Script) -> None:
+    def __init__(self, script: list[list[Item]] | Responder) -> None:
         self.script = script
         self._ids = itertools.count(1)
         self.requests: list[dict[str, Any]] = []
@@ -413,4 +414,13 @@ def message(text: str) -> Item:
         "type": "message",
         "role": "assistant",
         "content": [{"type": "output_text", "text": text, "annotations": []}],
+    }
+
+
+def call(call_id: str, name: str, arguments: dict[str, Any] | None = None) -> Item:
+    return {
+        "type": "function_call",
+        "call_id": call_id,
+        "name": name,
+        "arguments": json.dumps(arguments or {}),
     }

@@ -1,6 +1,7 @@
 """The items the tracker tests hand to OpenAIServerConversationTracker, built as the runner
 builds them: function calls as the model returns them, local outputs as the SDK records them,
-and the two-turn history in which the first turn's output was already sent."""
+the two-turn history in which the first turn's output was already sent, and the input a hydrated
+tracker prepares on resume."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from openai.types.responses import ResponseFunctionToolCall
 
 from agents import Agent
 from agents.items import ModelResponse, ToolCallItem, ToolCallOutputItem
+from agents.run_internal.oai_conversation import OpenAIServerConversationTracker
 from agents.usage import Usage
 
 
@@ -56,3 +58,21 @@ def two_turns(agent: Agent[Any]) -> tuple[list[ModelResponse], list[Any]]:
         ToolCallItem(agent=agent, raw_item=second_call),
     ]
     return responses, generated_items
+
+
+def resumed_input(
+    tracker: OpenAIServerConversationTracker,
+    saved_items: list[Any],
+    responses: list[ModelResponse],
+    items: list[Any],
+    **hydrate_options: Any,
+) -> list[Any]:
+    """The input the tracker prepares on resume: hydrated from a saved run's generated items and
+    model responses, then given the items of the resumed run, with the original input "hello"."""
+    tracker.hydrate_from_state(
+        original_input="hello",
+        generated_items=saved_items,
+        model_responses=responses,
+        **hydrate_options,
+    )
+    return tracker.prepare_input("hello", items)

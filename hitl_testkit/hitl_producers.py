@@ -1,12 +1,13 @@
-"""The producers of tests/test_hitl_server_conversation_producers.py: what the model calls next
+"""The producers of test_hitl_server_conversation_producers.py: what the model calls next
 to a gated call, how the SDK answers it locally before the run is interrupted, and the answer the
 server must receive on resume."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, fields
 from importlib.metadata import version
 from typing import Any
@@ -32,8 +33,7 @@ from agents import (
     tool_output_guardrail,
 )
 
-from .fake_responses_api import message
-from .hitl import consume_stream
+from .fake_responses_api import StrictResponsesAPI, call, message, openai_client
 
 GATED = {
     "type": "function_call",
@@ -43,12 +43,32 @@ GATED = {
 }
 
 
-async def run(agent: Agent[Any], input: Any, run_config: RunConfig, **kwargs: Any) -> Any:
-    """Run to the end through Runner.run, or through Runner.run_streamed with `streamed=True`."""
-    if not kwargs.pop("streamed"):
+def gated_tool(ran: list[str]) -> Any:
+    """The tool GATED calls: it needs approval, and records in `ran` that it ran."""
+
+    @function_tool(needs_approval=True)
+    def issue_refund(order_id: str) -> str:
+        ran.append("issue_refund")
+        return f"Refunded {order_id}."
+
+    return issue_refund
+
+
+async def run_agent(
+    agent: Agent[Any],
+    input: Any,
+    run_config: RunConfig | None = None,
+    *,
+    streamed: bool,
+    **kwargs: Any,
+) -> Any:
+    """Run to the end through Runner.run, or through Runner.run_streamed with `streamed=True`,
+    its events drained."""
+    if not streamed:
         return await Runner.run(agent, input, run_config=run_config, **kwargs)
     result = Runner.run_streamed(agent, input, run_config=run_config, **kwargs)
-    await consume_stream(result)
+    async for _ in result.stream_events():
+        pass
     return result
 
 
@@ -59,7 +79,7 @@ async def open_conversation(
     ``previous_response_id``, a ``conversation_id``, or ``auto_previous_response_id``."""
     if mode == "previous_response_id":
         script.add(agent.name, [message("Hello! How can I help?")])
-        warm_up = await run(agent, "Hello.", run_config, streamed=False)
+        warm_up = await run_agent(agent, "Hello.", run_config, streamed=False)
         return {"previous_response_id": warm_up.last_response_id}
     if mode == "auto_previous_response_id":
         return {"auto_previous_response_id": True}
@@ -78,15 +98,6 @@ TOOL_USE_BEHAVIORS: dict[str, Callable[[], Any]] = {
     "StopAtTools": lambda: StopAtTools(stop_at_tool_names=["lookup_order"]),
     "ToolsToFinalOutputResult": lambda: first_tool_result_is_final,
 }
-
-
-def call(call_id: str, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "type": "function_call",
-        "call_id": call_id,
-        "name": name,
-        "arguments": json.dumps(arguments or {}),
-    }
 
 
 @dataclass
@@ -118,9 +129,24 @@ class Script:
         return self.turns[agent].pop(0)
 
 
+@contextlib.asynccontextmanager
+async def scripted_server() -> AsyncIterator[tuple[Script, StrictResponsesAPI, AsyncOpenAI]]:
+    """The scripted model behind the strict double, and a real AsyncOpenAI client of it."""
+    script = Script()
+    api = StrictResponsesAPI(script=script)
+    async with openai_client(api) as client:
+        yield script, api, client
+
+
 def model(client: AsyncOpenAI) -> OpenAIResponsesModel:
     """The real Responses model on a client of the double (fake_responses_api.openai_client)."""
     return OpenAIResponsesModel(model="gpt-4.1-mini", openai_client=client)
+
+
+def scripted_agent(name: str, client: AsyncOpenAI, **options: Any) -> Agent[Any]:
+    """An agent on the double whose turns the script holds under its name, which is also its
+    instructions: the script knows an agent by the instructions of the request."""
+    return Agent(name=name, instructions=name, model=model(client), **options)
 
 
 def requires_run_config_field(name: str, feature: str) -> None:
@@ -231,7 +257,7 @@ def agent_as_tool(client: AsyncOpenAI, script: Script, ran: list[str]) -> Produc
         ran.append("shipping_rates")
         return f"Zone {zone}: 5 EUR."
 
-    rates = Agent(name="rates", instructions="rates", model=model(client), tools=[shipping_rates])
+    rates = scripted_agent("rates", client, tools=[shipping_rates])
     script.add(
         "rates",
         [call("call_RATES_INNER", "shipping_rates", {"zone": "eu"})],
@@ -249,7 +275,7 @@ def handoff_next_to_gated_call(
     client: AsyncOpenAI, script: Script, ran: list[str]
 ) -> ProducerScenario:
     requires_release((0, 19, 0), "resuming a handoff pending next to an approval (0.19.0, #3823)")
-    billing = Agent(name="billing", instructions="billing", model=model(client))
+    billing = scripted_agent("billing", client)
     script.add("billing", [message("Done.")])
     return ProducerScenario(
         calls=[call("call_TRANSFER", "transfer_to_billing")],

@@ -1,6 +1,6 @@
 """The strict double on 127.0.0.1, for the one test that another process runs: the live test.
 
-Run as ``python -m tests.utils.loopback_responses_api``, it serves the scenario of the report's
+Run as ``python -m hitl_testkit.loopback_responses_api``, it serves the scenario of the report's
 live reproduction, prints its base URL on one line, and stops when its standard input closes or
 it receives SIGTERM. Standard library only, besides the double itself.
 """
