@@ -39,7 +39,7 @@ def positive(text: str) -> int:
     return int(text)
 
 
-def release(text: str) -> str:
+def release_name(text: str) -> str:
     if text == "main":
         return text
     try:
@@ -88,14 +88,16 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
         sub.add_argument("--python", default=sys.executable, help="interpreter for the envs")
 
     sub = command("check", run_check, "the matrix: releases unpatched and patched, with a report")
-    sub.add_argument("releases", nargs="*", type=release, help="default: one per file revision")
+    sub.add_argument(
+        "releases", nargs="*", type=release_name, help="default: one per file revision"
+    )
     selection = sub.add_mutually_exclusive_group()
     selection.add_argument("--full", action="store_true", help="every release in patches/manifest")
     selection.add_argument(
         "--transitions",
         action="store_true",
-        help="the range's ends and each release where the patch, the companion or the failing "
-        "groups change, with the release before it",
+        help="the range's ends and each release where the patch, the companion, the runner "
+        "patches or the failing groups change, with the release before it",
     )
     sub.add_argument(
         "--pre", action="store_true", help="also pre- and dev releases on the index (as pip --pre)"
@@ -129,7 +131,9 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
         lambda a: gates(a.releases or ["0.13.3", newest_release()], sys.executable),
         "upstream's ruff, mypy, pyright and optional-truthiness check on the patched trees",
     )
-    sub.add_argument("releases", nargs="*", type=release, help="default: 0.13.3 and the newest")
+    sub.add_argument(
+        "releases", nargs="*", type=release_name, help="default: 0.13.3 and the newest"
+    )
     sub = command(
         "issue",
         lambda a: issue_check(a.python),
@@ -163,12 +167,12 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
 
     sub = command("pythons", pythons_command, "releases on every CPython 3.10+ here, a column each")
     sub.add_argument(
-        "releases", nargs="*", type=release, help="default: #2798's and one per file revision"
+        "releases", nargs="*", type=release_name, help="default: #2798's and one per file revision"
     )
     sub.add_argument("--pythons", default=",".join(PYTHONS), help="X.Y,X.Y,...")
     sub.add_argument("--jobs", type=positive, default=3 * (os.cpu_count() or 1))
     sub = command("property", property_command, "the resume property on releases' environments")
-    sub.add_argument("releases", nargs="*", type=release, help="releases to check")
+    sub.add_argument("releases", nargs="*", type=release_name, help="releases to check")
     sub.add_argument("--ci", action="store_true", help="the newest release of each file revision")
     add_property_options(sub)
     interpreter(sub)
@@ -178,13 +182,13 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
         "build each release's patched wheel twice (same sha256), install it with the release's "
         "pins, check status, verify, pip check and --find-links (default: newest per revision)",
     )
-    sub.add_argument("releases", nargs="*", type=release, help="releases to check")
+    sub.add_argument("releases", nargs="*", type=release_name, help="releases to check")
     interpreter(sub)
     sub.add_argument(
         "--builder", default=sys.executable, help="a Python with pip and wheel, for hotfix.py wheel"
     )
     sub = command("random-order", random_order, "our tests, patched, in random order, N seeds")
-    sub.add_argument("releases", nargs="+", type=release, help="releases to check")
+    sub.add_argument("releases", nargs="+", type=release_name, help="releases to check")
     sub.add_argument("--runs", type=positive, default=50, help="pytest runs per release (50)")
     interpreter(sub)
     return top, commands.choices
