@@ -10,16 +10,18 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for release in "$@"; do
-  read -r patch companion runner < <(awk -v r="$release" '$1 == r { print $2, $3, $4 }' "$root/patches/manifest")
+  read -r patch runner < <(awk -v r="$release" '$1 == r { print $2, $3 }' "$root/patches/manifest")
+  companion="${patch%.patch}-object-identity.patch"
   tree="$work/openai_agents-$release"
   tar -xzf "$root/build/cache/files/openai_agents-$release.tar.gz" -C "$work"
-  cp -R "$root/release_tests/." "$tree/tests/"
+  cp "$root"/release_tests/test_*.py "$tree/tests/"
+  cp -R "$root/hitl_testkit" "$tree/"
   cd "$tree"
   uv sync --quiet --frozen --python 3.11
   ours=(tests/test_server_conversation_tracker_*.py tests/test_hitl_server_conversation_*.py)
   uv run --frozen pytest -q -p no:cacheprovider "${ours[@]}" >/dev/null || true
   git apply "$root/patches/$patch"
-  [[ $companion == - ]] || git apply "$root/patches/$companion"
+  [[ ! -f $root/patches/$companion ]] || git apply "$root/patches/$companion"
   open="reaches_the_server"
   if [[ $runner != - ]]; then
     for each in ${runner//,/ }; do git apply "$root/patches/$each"; done

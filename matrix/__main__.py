@@ -106,7 +106,7 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     interpreter(sub)
     # Three jobs per core: a release also waits (on git, uv and hotfix.py, and on its pytest
     # server's start), and the extra jobs fill those gaps. Warm full range on 2 cores with 6 jobs:
-    # 351 s wall for 673 s of CPU, so both cores stay busy nearly throughout.
+    # 248 s wall for 475 s of CPU (README, Speed), so both cores stay busy nearly throughout.
     sub.add_argument("--jobs", type=positive, default=3 * (os.cpu_count() or 1))
     sub.add_argument("--keep", action="store_true", help="keep each release's work dir")
     sub.add_argument("--report-dir", type=Path, default=BUILD, help="default: build")
