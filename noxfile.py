@@ -21,8 +21,10 @@ nox.needs_version = ">=2024.4.15"
 nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["lint", "matrix"]
 nox.options.error_on_missing_interpreters = True
+MANIFEST = read_manifest()
+NEWEST = newest_release(MANIFEST)
 # Every release in patches/manifest, tagged with its minor series: `nox -t 0.17` runs 0.17.x.
-RELEASES = [nox.param(v, tags=[v.rsplit(".", 1)[0]]) for v in read_manifest()]
+RELEASES = [nox.param(v, tags=[v.rsplit(".", 1)[0]]) for v in MANIFEST]
 CHECKS = ["ci", "ci-checks"]
 RELEASE_CHECKS = ["ci", "ci-matrix"]
 # hotfix.py wheel builds with these; wheel-check runs it.
@@ -66,7 +68,7 @@ MATRIX_SESSIONS = {
     ),
     "wheel_check_ci": MatrixSession(
         "The newest release's patched wheel, built twice and installed as a pinned team would.",
-        ("wheel-check", newest_release()),
+        ("wheel-check", NEWEST),
         RELEASE_CHECKS,
         installs=WHEEL_TOOLS,
     ),
@@ -76,14 +78,14 @@ MATRIX_SESSIONS = {
     ),
     "pythons_ci": MatrixSession(
         "The Python axis on the range's ends: #2798's 0.13.2 and the newest release.",
-        ("pythons", "0.13.2", newest_release()),
+        ("pythons", "0.13.2", NEWEST),
         RELEASE_CHECKS,
     ),
     "random_order": MatrixSession(
         "Our tests, patched, in random order with seeds 1 to N: -- RELEASE... [--runs N].",
         ("random-order",),
         RELEASE_CHECKS,
-        defaults=("0.13.3", newest_release(), "--runs", "5"),
+        defaults=("0.13.3", NEWEST, "--runs", "5"),
     ),
     "property": MatrixSession(
         "The resume property on a release: -- RELEASE [--unpatched] [--examples N] [--fresh].",

@@ -118,7 +118,7 @@ def run_property(release: str, interpreter: Path, args: argparse.Namespace) -> i
     finally:
         if original is not None:
             releases.write_atomically(module, original.decode(), releases.git_blob(original))
-        elif hotfix.state_report(fix, site)["state"] != "unpatched":
+        elif hotfix.state_report(fix, site)["state"] != hotfix.UNPATCHED:
             hotfix.revert(fix, site)
         say(f"property: {hotfix.status(fix, site)}")
     if code.returncode != 0 and report.is_file():

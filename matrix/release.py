@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hotfix import EXIT_NOTHING_TO_DO
-from releases import MODULE, PATCHES, PatchError, git_blob, read_manifest, read_patch
+from releases import MODULE, PATCHES, PatchError, Release, git_blob, read_manifest, read_patch
 
 from .envs import env_dir, make_env, pinned, pins, release_lock
 from .groups import (
@@ -125,7 +125,7 @@ def check_release(
                 # Reused environments then import from bytecode instead of compiling every time.
                 env.pop("PYTHONDONTWRITEBYTECODE", None)
                 with PytestServer(interpreter, tree, env) as server:
-                    check_tests(row, interpreter, known_as, tree, server, work)
+                    check_tests(row, interpreter, manifest[known_as], tree, server, work)
         row.ok = not row.problems
     except (MatrixError, PatchError) as error:
         row.problems.append(str(error))
@@ -137,15 +137,16 @@ def check_release(
 
 
 def check_tests(
-    row: Row, interpreter: Path, known_as: str, tree: Path, server: PytestServer, work: Path
+    row: Row, interpreter: Path, manifest_row: Release, tree: Path, server: PytestServer, work: Path
 ) -> None:
     """Ours unpatched, patch, ours and upstream's patched, and upstream's unpatched if needed.
 
-    `hotfix.py apply` puts on the patch and, where the release takes one, its companion.
+    `hotfix.py apply` puts on the patches of `manifest_row`: the release's row, or for a release
+    not yet in the manifest, the row of a release with the same file revision.
     """
     ours = our_test_files()
     upstream_files = upstream_test_files(tree)
-    cli = [interpreter, HOTFIX, "--version", known_as]
+    cli = [interpreter, HOTFIX, "--version", manifest_row.version]
     with timed(row, "unpatched"):
         unpatched = run_pytest(server, work / "unpatched.jsonl", ours, "")
     row.unpatched, partial = failing_groups(unpatched.failed, unpatched.passed)
@@ -175,7 +176,7 @@ def check_tests(
         )
     if patched.errors:
         row.problems.append(f"patched: {patched.errors}")
-    by_design = open_groups(bool(read_manifest()[known_as].runner))
+    by_design = open_groups(bool(manifest_row.runner))
     ours_failed = sorted(n for n in patched.failed if group_of(n) not in (None, *by_design))
     ours_passed = [n for n in patched.passed if group_of(n) not in (None, *by_design)]
     row.patched = f"{len(ours_failed)} FAILED" if ours_failed else f"{len(ours_passed)} passed"
