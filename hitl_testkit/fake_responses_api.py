@@ -24,6 +24,13 @@ reject it. Each rule and its source:
 ``POST /v1/conversations/{conversation_id}/items`` (the Conversations API's "Create items") adds
 items to a conversation without a model response; the reference requires ``items`` and allows
 "up to 20 items at a time", and the double refuses an empty or longer list (its own message text).
+``GET`` on the same path ("List items") returns them, a message's text as content parts (the
+reference's Message object), in ``order`` (``asc`` or the reference's default ``desc``), at most
+``limit`` (the reference's default 20), without pagination.
+``conversation_items_status`` makes Create items answer with that status instead, a failure a
+test injects: a server error is no rule of the API. ``POST /v1/conversations`` ("Create a
+conversation") opens an empty conversation with a new id, and ``DELETE`` on its path ("Delete a
+conversation") drops it.
 
 Assumptions, not checked against the API: an unknown conversation id is an empty conversation (the
 real API wants it created first), and a second output for one call is accepted. The double never
@@ -56,6 +63,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 if TYPE_CHECKING:
     import httpx
@@ -68,6 +76,8 @@ Responder = Callable[[dict[str, Any]], list[Item]]
 ROUTES = {"/v1/responses", "/responses"}
 # The Conversations API's "Create items": POST /v1/conversations/{conversation_id}/items.
 CONVERSATION_ITEMS = re.compile(r"(?:/v1)?/conversations/([^/]+)/items")
+# Its "Create a conversation" (POST) and "Delete a conversation" (DELETE /{conversation_id}).
+CONVERSATIONS = re.compile(r"(?:/v1)?/conversations(?:/([^/]+))?")
 # "You may add up to 20 items at a time" (the Conversations API reference, Create items).
 CONVERSATION_ITEMS_PER_REQUEST = 20
 # Each kind of call a response can hold, and the kind of input item that answers it.
@@ -122,6 +132,10 @@ class StrictResponsesAPI:
         self.conversations: dict[str, list[Item]] = {}
         # Every accepted Conversations API "Create items" request: (conversation id, items).
         self.conversation_items_created: list[tuple[str, list[Item]]] = []
+        # Create items answers with this status instead, when a test sets it.
+        self.conversation_items_status: int | None = None
+        # Every HTTP request received, as the transport's request objects (headers, URL).
+        self.received: list[Any] = []
 
     def add_turns(self, *turns: list[Item]) -> None:
         """Queue the model's next outputs: one list of output items per request."""
@@ -144,8 +158,18 @@ class StrictResponsesAPI:
 
     def answer(self, method: str, path: str, content: bytes) -> Reply:
         """The reply to one HTTP request: a response, its server-sent events, or an error."""
-        route = path.split("?")[0].rstrip("/")
+        route, _, query = path.partition("?")
+        route = route.rstrip("/")
         conversation_items = CONVERSATION_ITEMS.fullmatch(route)
+        if method == "GET" and conversation_items is not None:
+            items = self.conversations.get(conversation_items.group(1), [])
+            return _json_reply(200, _item_list(_listed(items, dict(parse_qsl(query)))))
+        conversation = CONVERSATIONS.fullmatch(route)
+        if conversation is not None and (method, conversation.group(1) is None) in {
+            ("POST", True),
+            ("DELETE", False),
+        }:
+            return _json_reply(200, self._conversation(method, conversation.group(1)))
         if method != "POST" or (route not in ROUTES and conversation_items is None):
             return _json_reply(404, _error(f"Unknown route: {method} {path}", None))
         try:
@@ -153,6 +177,9 @@ class StrictResponsesAPI:
         except ValueError:
             return _json_reply(400, _error("The request body is not valid JSON.", None))
         try:
+            if conversation_items is not None and self.conversation_items_status is not None:
+                error = _error("The server had an error processing your request.", None)
+                return _json_reply(self.conversation_items_status, error)
             if conversation_items is not None:
                 return _json_reply(200, self._create_items(conversation_items.group(1), body))
             response = self._respond(body)
@@ -172,7 +199,9 @@ class StrictResponsesAPI:
     # -- the httpx.MockTransport handler
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
-        reply = self.answer(request.method, request.url.path, await request.aread())
+        self.received.append(request)
+        path = request.url.path + (f"?{request.url.query.decode()}" if request.url.query else "")
+        reply = self.answer(request.method, path, await request.aread())
         # httpx.Response, or httpx2.Response when the transport is httpx2's (openai 3's own).
         http = sys.modules[type(request).__module__.partition(".")[0]]
         response: httpx.Response = http.Response(
@@ -203,6 +232,15 @@ class StrictResponsesAPI:
         self.accepted.append(body)
         return _response(response_id, body, output)
 
+    def _conversation(self, method: str, conversation: str | None) -> dict[str, Any]:
+        """Create or delete a conversation, as the Conversations API does."""
+        if method == "DELETE":
+            self.conversations.pop(str(conversation), None)
+            return {"id": conversation, "object": "conversation.deleted", "deleted": True}
+        created = f"conv_{next(self._ids):04d}"
+        self.conversations[created] = []
+        return {"id": created, "object": "conversation", "created_at": 0, "metadata": {}}
+
     def _create_items(self, conversation: str, body: dict[str, Any]) -> dict[str, Any]:
         """Add items to a conversation, as the Conversations API's "Create items" does."""
         items = body.get("items")
@@ -214,18 +252,12 @@ class StrictResponsesAPI:
                 param="items",
             )
         created = [
-            {"id": f"item_{next(self._ids):04d}", "status": "completed", **item}
+            {"id": f"item_{next(self._ids):04d}", "status": "completed", **_stored(item)}
             for item in _input_items({"input": items})
         ]
         self.conversations.setdefault(conversation, []).extend(created)
         self.conversation_items_created.append((conversation, created))
-        return {
-            "object": "list",
-            "data": created,
-            "first_id": created[0]["id"],
-            "last_id": created[-1]["id"],
-            "has_more": False,
-        }
+        return _item_list(created)
 
     def _next_turn(self, body: dict[str, Any]) -> list[Item]:
         if callable(self.script):
@@ -266,10 +298,12 @@ class StrictResponsesAPI:
 
 
 @asynccontextmanager
-async def openai_client(api: StrictResponsesAPI) -> AsyncIterator[AsyncOpenAI]:
+async def openai_client(
+    api: StrictResponsesAPI, max_retries: int = 0
+) -> AsyncIterator[AsyncOpenAI]:
     """The real ``openai.AsyncOpenAI`` client, answered by ``api`` through httpx.MockTransport.
 
-    No retries: a refused request is the test's finding, not a reason to ask again.
+    No retries unless asked: a refused request is the test's finding, not a reason to ask again.
     """
     # Imported here: the loopback server process (loopback_responses_api.py) needs neither.
     from openai import AsyncOpenAI, DefaultAsyncHttpxClient
@@ -279,7 +313,9 @@ async def openai_client(api: StrictResponsesAPI) -> AsyncIterator[AsyncOpenAI]:
     http = sys.modules[DefaultAsyncHttpxClient.__mro__[1].__module__.partition(".")[0]]
     http_client = http.AsyncClient(transport=http.MockTransport(api))
     try:
-        yield AsyncOpenAI(api_key="test", base_url=BASE_URL, http_client=http_client, max_retries=0)
+        yield AsyncOpenAI(
+            api_key="test", base_url=BASE_URL, http_client=http_client, max_retries=max_retries
+        )
     finally:
         await http_client.aclose()
 
@@ -306,6 +342,32 @@ def assert_every_call_answered_once(api: StrictResponsesAPI, last_response_id: s
             assert answers == calls
         else:
             assert not answers - calls
+
+
+def _stored(item: Item) -> Item:
+    """An item as the Conversations API holds it: a message's text content becomes a list of
+    content parts, as the reference's Message object has it."""
+    if item.get("type") != "message" or not isinstance(item.get("content"), str):
+        return item
+    part = "output_text" if item.get("role") == "assistant" else "input_text"
+    return {**item, "content": [{"type": part, "text": item["content"]}]}
+
+
+def _item_list(items: list[Item]) -> dict[str, Any]:
+    """A page of the Conversations API's items, the whole list."""
+    return {
+        "object": "list",
+        "data": items,
+        "first_id": items[0]["id"] if items else None,
+        "last_id": items[-1]["id"] if items else None,
+        "has_more": False,
+    }
+
+
+def _listed(items: list[Item], query: dict[str, str]) -> list[Item]:
+    """A conversation's items as List items returns them: newest first unless ``order=asc``."""
+    ordered = list(items) if query.get("order") == "asc" else list(reversed(items))
+    return ordered[: int(query.get("limit", "20"))]
 
 
 def _json_reply(status: int, payload: dict[str, Any]) -> Reply:

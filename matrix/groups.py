@@ -20,6 +20,7 @@ GROUPS = {
     "stale-input-ids": "test_server_conversation_tracker_stale_input_ids.py",
     "identity": "test_server_conversation_tracker_object_identity.py",
     "guards": "test_server_conversation_tracker_resume_dedupe.py",
+    "compat": "test_hitl_server_conversation_compat.py",
 }
 PRODUCERS_FILE = "test_hitl_server_conversation_producers.py"
 # The keys of PRODUCERS in that file, in its order.
@@ -44,7 +45,10 @@ NEXT_TURN_FILE = "test_hitl_server_conversation_next_turn.py"
 # The keys of MODES in that file, in its order.
 NEXT_TURN_MODES = ("conversation_id", "previous_response_id", "auto_previous_response_id")
 NEXT_TURN_GROUPS = {f"next-turn:{mode}": NEXT_TURN_FILE for mode in NEXT_TURN_MODES}
-ALL_GROUPS = (*GROUPS, *API_GROUPS, *STATE_GROUPS, *NEXT_TURN_GROUPS)
+# The caller who carries the outputs into the next turn, in the same modes: it never fails.
+CARRY_FILE = "test_hitl_server_conversation_carry.py"
+CARRY_GROUPS = {f"carry:{mode}": CARRY_FILE for mode in NEXT_TURN_MODES}
+ALL_GROUPS = (*GROUPS, *API_GROUPS, *STATE_GROUPS, *NEXT_TURN_GROUPS, *CARRY_GROUPS)
 # The next-turn groups a release's patches cannot fix: they are measured like the others and
 # listed in patches/manifest where they fail unpatched, and they must fail with the patches too,
 # so that the run that starts to pass says so. previous_response_id and auto_previous_response_id
@@ -79,7 +83,15 @@ EXPECTED_WITH_COMPANION: dict[str, tuple[str, ...]] = {
 }
 
 # Groups that fail through the public API (Runner over HTTP) rather than at the tracker.
-PUBLIC_API_GROUPS = ("runner", "live", *API_GROUPS, *STATE_GROUPS, *NEXT_TURN_GROUPS)
+PUBLIC_API_GROUPS = (
+    "runner",
+    "live",
+    "compat",
+    *API_GROUPS,
+    *STATE_GROUPS,
+    *NEXT_TURN_GROUPS,
+    *CARRY_GROUPS,
+)
 UPSTREAM_TESTS = (
     "test_server_conversation_tracker.py",
     "test_hitl_*.py",
@@ -92,7 +104,7 @@ UPSTREAM_SELECTION = "tracker or hitl or previous_response or conversation"
 
 
 def our_test_files() -> list[str]:
-    names = [*GROUPS.values(), PRODUCERS_FILE, STATES_FILE, NEXT_TURN_FILE]
+    names = [*GROUPS.values(), PRODUCERS_FILE, STATES_FILE, NEXT_TURN_FILE, CARRY_FILE]
     return [f"tests/{name}" for name in dict.fromkeys(names)]
 
 
@@ -120,6 +132,7 @@ def group_of(node: str) -> str | None:
         (PRODUCERS_FILE, "api", PRODUCER_NAMES),
         (STATES_FILE, "state", STATE_NAMES),
         (NEXT_TURN_FILE, "next-turn", NEXT_TURN_MODES),
+        (CARRY_FILE, "carry", NEXT_TURN_MODES),
     ):
         if filename == file:
             parameters = node.partition("[")[2]

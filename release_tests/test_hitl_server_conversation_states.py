@@ -39,7 +39,8 @@ from agents import (
     function_tool,
 )
 
-from hitl_testkit.fake_responses_api import assert_every_call_answered_once, call, message
+from hitl_testkit.fake_responses_api import assert_every_call_answered_once, message
+from hitl_testkit.finished_turn import LOOKED_UP, LOOKUP
 from hitl_testkit.hitl_producers import (
     TOOL_USE_BEHAVIORS,
     open_conversation,
@@ -49,8 +50,6 @@ from hitl_testkit.hitl_producers import (
     scripted_server,
 )
 
-LOOKUP = call("call_LOOKUP", "lookup_order", {"order_id": "order_1"})
-LOOKED_UP = "Order order_1 shipped."
 STOPPED = "Stopped after one turn."
 # A state that ends its run at max_turns keeps that limit: Runner.run(state) restores it from the
 # state and raises MaxTurnsExceeded before any request, whatever max_turns the caller passes.
