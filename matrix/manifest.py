@@ -76,7 +76,7 @@ def patch_for(release: str, tree: Path, work: Path, proposals: Path) -> tuple[st
 
 def manifest_line(release: str, patch: str, unpatched: list[str]) -> str:
     """A manifest row; a release not yet in the manifest has no runner patches (`-`)."""
-    return f"{release:<10} {patch:<32} {'-':<86} {' '.join(unpatched) or '-'}"
+    return f"{release:<10} {patch:<32} {'-':<139} {' '.join(unpatched) or '-'}"
 
 
 def update(*, write: bool, report_dir: Path = BUILD, manifest_path: Path = MANIFEST) -> int:
