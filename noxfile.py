@@ -189,8 +189,19 @@ def hotfix(session: nox.Session, sdk: str) -> None:
     """hotfix.py's commands and refusals, and the live test's opt-in, on a fresh install."""
     session.install(*HOTFIX_INSTALLS[sdk], "pytest", "pytest-asyncio")
     session.run(
-        "pytest", "selftests/test_hotfix.py", "selftests/test_live_opt_in.py", *session.posargs
+        "pytest",
+        "selftests/test_hotfix.py",
+        "selftests/test_live_opt_in.py",
+        "selftests/test_live_api_check.py",
+        *session.posargs,
     )
+
+
+@nox.session(tags=CHECKS)
+def live_api_check(session: nox.Session) -> None:
+    """Ask the real API what the fix rests on (repro/live_api_check.py); skipped without a key."""
+    session.install("openai")
+    session.run("python", "repro/live_api_check.py", *session.posargs)
 
 
 @nox.session
@@ -209,5 +220,6 @@ def selftests(session: nox.Session) -> None:
         "selftests",
         "--ignore=selftests/test_hotfix.py",
         "--ignore=selftests/test_live_opt_in.py",
+        "--ignore=selftests/test_live_api_check.py",
         *session.posargs,
     )

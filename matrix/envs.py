@@ -129,9 +129,12 @@ def make_env(
 
 
 @contextlib.contextmanager
-def held_env(release: str, python: str) -> Iterator[tuple[Path, Path, Path]]:
-    """A release's cached environment, held alone: its interpreter, its sdist tree and a scratch
-    directory, both removed afterwards. The environment is the matrix's, unpatched."""
+def held_env(
+    release: str, python: str, *, whole: bool = False
+) -> Iterator[tuple[Path, Path, Path]]:
+    """A release's cached environment, held alone: its interpreter, its sdist tree (the parts the
+    matrix reads, or `whole`) and a scratch directory, both removed afterwards. The environment is
+    the matrix's, unpatched."""
     from .trees import release_source
 
     manifest = read_manifest()
@@ -140,7 +143,7 @@ def held_env(release: str, python: str) -> Iterator[tuple[Path, Path, Path]]:
     patches = [PATCHES / name for name in manifest[release].patches]
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"held-{release}-", dir=CACHE) as scratch:
-        source = release_source(release, Path(scratch), None)
+        source = release_source(release, Path(scratch), None, whole=whole)
         assert not isinstance(source, str)
         where = env_dir(release, python)
         with release_lock(where.name):

@@ -7,7 +7,9 @@ test files), on a repository made from the newest sdist. Then:
 - every test the series adds fails against the release as published;
 - with the series' source, every test of the files it changes passes, with upstream's tests of
   the runner's resume paths;
-- with the optional follow-up (patches/upstream/follow-up/*.patch) on top, they pass again.
+- with each optional follow-up (patches/upstream/follow-up/*.patch) on top, in order, they pass
+  again, and of the tests a follow-up adds at least one fails on the source before it; those that
+  pass there guard what it must not break, and are named.
 """
 
 from __future__ import annotations
@@ -36,6 +38,15 @@ RESUME_TESTS = (
 )
 
 
+# A test function a patch adds.
+ADDED_TEST = re.compile(r"^\+(?:async )?def (test_\w+)\(", re.M)
+
+
+def test_name(node: str) -> str:
+    """A pytest node id's function name, without its parameters."""
+    return node.rpartition("::")[2].partition("[")[0]
+
+
 def changed_test_files(patches: list[Path]) -> list[str]:
     found = re.findall(
         r"^diff --git a/(tests/\S+) b/", "".join(p.read_text() for p in patches), re.M
@@ -62,7 +73,7 @@ def upstream_series(python: str) -> int:
         raise MatrixError("patches/upstream holds no patch")
     test_files = changed_test_files(SERIES)
     problems: list[str] = []
-    with held_env(newest, python) as (interpreter, tree, scratch):
+    with held_env(newest, python, whole=True) as (interpreter, tree, scratch):
         repo = scratch / "series"
         shutil.copytree(tree, repo)
         run(["git", "init", "--quiet"], cwd=repo)
@@ -84,10 +95,26 @@ def upstream_series(python: str) -> int:
         published = pytest_in(interpreter, repo, None, scratch / "published.jsonl", test_files)
         everything = [*test_files, *RESUME_TESTS]
         patched = pytest_in(interpreter, repo, repo / "src", scratch / "series.jsonl", everything)
-        run(["git", *IDENTITY, "am", "--quiet", *FOLLOW_UP], cwd=repo)
-        follow_up = pytest_in(
-            interpreter, repo, repo / "src", scratch / "follow-up.jsonl", everything
-        )
+        follow_ups: list[tuple[str, PytestOutcome, list[str]]] = []
+        for number, follow_up in enumerate(FOLLOW_UP):
+            before = scratch / f"src-before-{number}"
+            shutil.copytree(repo / "src", before)
+            run(["git", *IDENTITY, "am", "--quiet", follow_up], cwd=repo)
+            files = sorted({*everything, *changed_test_files([follow_up])})
+            report = scratch / f"follow-up-{number}.jsonl"
+            new = pytest_in(interpreter, repo, repo / "src", report, files)
+            follow_ups.append((f"the follow-up {follow_up.name}", new, files))
+            names = set(ADDED_TEST.findall(follow_up.read_text()))
+            added = sorted(n for n in new.passed | new.failed if test_name(n) in names)
+            if added:
+                report = scratch / f"follow-up-{number}-before.jsonl"
+                old = pytest_in(interpreter, repo, before, report, added)
+                failing = f"{len(old.failed)} of {len(added)} tests it adds fail before it"
+                say(f"{follow_up.name}: {failing}")
+                if not old.failed:
+                    problems.append(f"{follow_up.name}: no test it adds fails before it")
+                for node in sorted(old.passed):
+                    say(f"  guards, passes before it too: {node}")
     before = published_ids.passed | published_ids.failed
     added = sorted((published.passed | published.failed) - before)
     if not added:
@@ -98,10 +125,9 @@ def upstream_series(python: str) -> int:
         f"series adds fail"
     )
     problems += [f"passes without the series, so it proves nothing: {n}" for n in passing_unpatched]
-    follow_up_names = ", ".join(p.name for p in FOLLOW_UP)
-    for name, outcome in (("the series", patched), (f"the follow-up {follow_up_names}", follow_up)):
-        say(f"with {name}: {pass_count(outcome)} ({', '.join(everything)})")
-        problems += [f"fails with {name}: {node}" for node in sorted(outcome.failed)]
+    for name, result, files in (("the series", patched, everything), *follow_ups):
+        say(f"with {name}: {pass_count(result)} ({', '.join(files)})")
+        problems += [f"fails with {name}: {node}" for node in sorted(result.failed)]
     for problem in problems:
         say(f"  {problem}")
     return 1 if problems else 0
