@@ -160,7 +160,10 @@ def file_states(site: Path, fix: Fix) -> dict[str, int]:
             known = ", ".join(b[:8] for b in blobs)
             raise HotfixError(
                 f"{path} has blob {blob[:8]}, none of the release's file and its patched states "
-                f"({known}): it was modified locally or belongs to another release; nothing changed"
+                f"({known}): it was modified locally, belongs to another release, or carries an "
+                "earlier version of these patches; reinstall the release's own files (pip install "
+                f"--force-reinstall --no-deps openai-agents=={fix.version}) and apply again; "
+                "nothing changed"
             )
         states[module] = blobs.index(blob)
     return states
@@ -176,15 +179,23 @@ def summary(fix: Fix, states: dict[str, int]) -> str:
     return PARTLY
 
 
+# The workaround after a run that ended on a tool output, on every release: the caller carries its
+# outputs into the next turn (README, "Carry the tool outputs into the next turn").
+CARRY = "[i.to_input_item() for i in result.new_items if isinstance(i, ToolCallOutputItem)]"
+
+
 def next_turn_note(fix: Fix) -> str:
-    """Why a release has no next-turn fix; empty where it has one."""
+    """What a caller does after a run ends on a tool output, with the release's patches."""
     if fix.runner:
-        return ""
+        return (
+            "after a run ends on a tool output, the patches add its outputs to a conversation_id; "
+            f"on previous_response_id, prepend {CARRY} to the next turn's input"
+        )
     carried = [v for v, row in read_manifest().items() if row.runner]
     return (
-        f"no next-turn fix for openai-agents {fix.version}: the package has runner patches only "
-        f"for {', '.join(carried) or 'no release'}, so after a run ends on a tool output the next "
-        "turn on its conversation still fails with 400 No tool output found"
+        f"no next-turn fix for openai-agents {fix.version} (runner patches only for "
+        f"{', '.join(carried) or 'no release'}): after a run ends on a tool output, prepend "
+        f"{CARRY} to the next turn's input, or the server rejects it with 400 No tool output found"
     )
 
 
@@ -235,13 +246,15 @@ def status(fix: Fix, site: Path) -> str:
 
 
 def wheel_label(fix: Fix) -> str:
-    """The local version label of a built wheel: what it carries."""
+    """The local version label of a built wheel: what it carries, then the start of a digest of
+    its patches, so that a wheel built from changed patches has a version of its own."""
     parts = [
         "tracker",
         *(["identity"] if fix.companion else []),
         *(["nextturn"] if fix.runner else []),
     ]
-    return "hotfix." + ".".join(parts)
+    patches = b"".join((PATCHES / name).read_bytes() for name in fix.names())
+    return "hotfix." + ".".join([*parts, hashlib.sha256(patches).hexdigest()[:8]])
 
 
 def build_wheel(fix: Fix, out: Path) -> Path:
@@ -403,7 +416,7 @@ def verify(fix: Fix) -> str:
         "send every output produced before the interruption, and so does the tracker"
     )
     if fix.runner:
-        return done + "; the next turn after a run that ends on a tool output is accepted"
+        done += "; the next turn after a run that ends on a tool output is accepted"
     return f"{done}\n{next_turn_note(fix)}"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from releases import PATCHES, read_manifest, read_patch, write_atomically
 
-from .groups import NEXT_TURN_GROUPS, PUBLIC_API_GROUPS, open_groups
+from .groups import CARRY_GROUPS, NEXT_TURN_GROUPS, PUBLIC_API_GROUPS, open_groups
 from .manifest import failing_without_patches
 from .paths import EVIDENCE
 from .shell import MatrixError
@@ -48,7 +48,7 @@ def affected_versions_table() -> str:
         failing = [
             PUBLIC_NAMES.get(group, group.partition(":")[2] or group)
             for group in PUBLIC_API_GROUPS
-            if group in row["unpatched"] and group not in NEXT_TURN_GROUPS
+            if group in row["unpatched"] and group not in (*NEXT_TURN_GROUPS, *CARRY_GROUPS)
         ]
         return f"**fails**: {', '.join(failing)}" if failing else "passes"
 
@@ -61,10 +61,16 @@ def affected_versions_table() -> str:
         failing = [g.partition(":")[2] for g in NEXT_TURN_GROUPS if g in row["unpatched"]]
         return f"**fails**: {', '.join(failing)}" if failing else "passes"
 
+    def carried(row: dict) -> str:
+        failing = [g.partition(":")[2] for g in CARRY_GROUPS if g in row["unpatched"]]
+        return f"**fails**: {', '.join(failing)}" if failing else "passes, patched or not"
+
     def with_patch(row: dict) -> str:
         by_design = open_groups(bool(row["runner"]))
         still = [g.partition(":")[2] for g in by_design if g in row["unpatched"]]
-        return f"all pass but the next turn ({', '.join(still)})" if still else "all pass"
+        if not still:
+            return "all pass"
+        return f"all pass but the next turn ({', '.join(still)}): carry the outputs"
 
     def patches(row: dict) -> str:
         return ", ".join(f"`patches/{name}`" for name in (row["patch"], *row["runner"]))
@@ -78,6 +84,7 @@ def affected_versions_table() -> str:
             tracker(row),
             verdict(row, "stale-input-ids"),
             next_turn(row),
+            carried(row),
         )
 
     groups: list[list[dict]] = []
@@ -88,15 +95,17 @@ def affected_versions_table() -> str:
             groups.append([row])
     lines = [
         "| releases | file revision | documented next turn (`Runner`, HTTP) "
+        "| next turn carrying the outputs "
         "| resume through the public API (`Runner`, HTTP) "
         "| at the tracker (report's Part 1) | #2798 address reuse | patch | with the patch |",
-        "|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for group in groups:
         first, last = group[0], group[-1]
         span = first["release"] if first is last else f"{first['release']} – {last['release']}"
         lines.append(
-            f"| {span} | `{first['revision']}` | {next_turn(first)} | {public_api(first)} "
+            f"| {span} | `{first['revision']}` | {next_turn(first)} | {carried(first)} "
+            f"| {public_api(first)} "
             f"| {tracker(first)} | {verdict(first, 'stale-input-ids')} "
             f"| {patches(first)} | {with_patch(first)} |"
         )
