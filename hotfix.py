@@ -11,8 +11,8 @@ library and releases.py, next to it, which reads the manifest and the patches:
     python hotfix.py wheel --version 0.13.3 --out wheelhouse/
 
 patches/manifest names, for each release, the fix of oai_conversation.py, its companion (releases
-before 0.17.7, which record the tracker's items by id(), upstream #3621) and the runner patches
-of the next-turn fix (the releases whose runner files the package has patches for). `apply` puts
+before 0.17.7, which record the tracker's items by id(), upstream #3621) and the next-turn patches
+of the next-turn fix (the releases the package has next-turn patches for). `apply` puts
 all of them on, `apply --fix-only` all but the companion, and `apply` on a partly patched install
 adds what is missing. Each file's git blob must be one of the states its patches define; anything
 else is refused and nothing is written. Every new file is computed whole before any is written,
@@ -85,17 +85,17 @@ class VerifyFailed(HotfixError):
 
 @dataclass(frozen=True)
 class Fix:
-    """A release's patches: the fix, its companion (or None) and the runner patches."""
+    """A release's patches: the fix, its companion (or None) and the next-turn patches."""
 
     version: str
-    patch: Patch
+    fix: Patch
     companion: Patch | None
-    runner: tuple[Patch, ...]
+    next_turn: tuple[Patch, ...]
 
     def chains(self) -> dict[str, tuple[Patch, ...]]:
         """Each file's patches, in the order they go on, by the file's module path."""
-        fix = (self.patch, *([self.companion] if self.companion is not None else []))
-        return {MODULE: fix, **{patch.module: (patch,) for patch in self.runner}}
+        tracker = (self.fix, *([self.companion] if self.companion is not None else []))
+        return {MODULE: tracker, **{patch.module: (patch,) for patch in self.next_turn}}
 
     def targets(self, *, fix_only: bool = False) -> dict[str, int]:
         """How many of each file's patches `apply` (or `apply --fix-only`) puts on."""
@@ -115,8 +115,8 @@ class Fix:
 
 def read_fix(release: Release) -> Fix:
     """The release's patches, checked to follow each other."""
-    patch = read_patch_file(release.patch)
-    companion = None if release.companion is None else read_patch_file(release.companion)
+    patch = read_patch_file(release.fix_file)
+    companion = None if release.companion_file is None else read_patch_file(release.companion_file)
     if companion is not None and companion.base_blob != patch.fixed_blob:
         raise HotfixError(
             f"{companion.path.name} applies to blob {companion.base_blob[:8]}, not to "
@@ -124,7 +124,9 @@ def read_fix(release: Release) -> Fix:
         )
     if patch.module != MODULE:
         raise HotfixError(f"{patch.path.name} changes {patch.module}, not {MODULE}")
-    return Fix(release.version, patch, companion, tuple(map(read_patch_file, release.runner)))
+    return Fix(
+        release.version, patch, companion, tuple(map(read_patch_file, release.next_turn_files))
+    )
 
 
 def read_patch_file(name: str) -> Patch:
@@ -186,14 +188,14 @@ CARRY = "[i.to_input_item() for i in result.new_items if isinstance(i, ToolCallO
 
 def next_turn_note(fix: Fix) -> str:
     """What a caller does after a run ends on a tool output, with the release's patches."""
-    if fix.runner:
+    if fix.next_turn:
         return (
             "after a run ends on a tool output, the patches add its outputs to a conversation_id; "
             f"on previous_response_id, prepend {CARRY} to the next turn's input"
         )
-    carried = [v for v, row in read_manifest().items() if row.runner]
+    carried = [v for v, row in read_manifest().items() if row.next_turn_files]
     return (
-        f"no next-turn fix for openai-agents {fix.version} (runner patches only for "
+        f"no next-turn fix for openai-agents {fix.version} (next-turn patches only for "
         f"{', '.join(carried) or 'no release'}): after a run ends on a tool output, prepend "
         f"{CARRY} to the next turn's input, or the server rejects it with 400 No tool output found"
     )
@@ -216,7 +218,7 @@ def state_report(fix: Fix, site: Path) -> dict[str, object]:
         "state": summary(fix, states),
         "applied": fix.names({m: (0, n) for m, n in states.items()}),
         "missing": fix.names({m: (n, len(chains[m])) for m, n in states.items()}),
-        "next_turn_fix": bool(fix.runner),
+        "next_turn_fix": bool(fix.next_turn),
         "next_turn_note": next_turn_note(fix),
     }
 
@@ -251,7 +253,7 @@ def wheel_label(fix: Fix) -> str:
     parts = [
         "tracker",
         *(["identity"] if fix.companion else []),
-        *(["nextturn"] if fix.runner else []),
+        *(["nextturn"] if fix.next_turn else []),
     ]
     patches = b"".join((PATCHES / name).read_bytes() for name in fix.names())
     return "hotfix." + ".".join([*parts, hashlib.sha256(patches).hexdigest()[:8]])
@@ -294,7 +296,7 @@ def build_wheel(fix: Fix, out: Path) -> Path:
             "release": fix.version,
             "version": f"{fix.version}+{label}",
             "patches": fix.names(),
-            "next_turn_fix": bool(fix.runner),
+            "next_turn_fix": bool(fix.next_turn),
         }
         info = root / f"openai_agents-{fix.version}.dist-info" / "hotfix.json"
         info.write_text(json.dumps(record, indent=2) + "\n")
@@ -415,7 +417,7 @@ def verify(fix: Fix) -> str:
         "verify ok: resumed HITL runs (Runner.run on the in-process double, conversation_id) "
         "send every output produced before the interruption, and so does the tracker"
     )
-    if fix.runner:
+    if fix.next_turn:
         done += "; the next turn after a run that ends on a tool output is accepted"
     return f"{done}\n{next_turn_note(fix)}"
 
@@ -438,7 +440,7 @@ def _replay_through_runner(fix: Fix) -> list[str]:
     results = {
         f"resuming a rejected call next to {k}": v for k, v in asyncio.run(verdicts()).items()
     }
-    if fix.runner:
+    if fix.next_turn:
         results["the next turn on a conversation_id after a stop tool"] = asyncio.run(
             next_turn_verdict()
         )

@@ -175,8 +175,8 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
 
 
-# hotfix.py's sessions: a release with a companion patch, and the newest, with runner patches, each
-# with the openai its lock pins.
+# hotfix.py's sessions: a release with a companion patch, and the newest, with next-turn patches,
+# each with the openai its lock pins.
 HOTFIX_INSTALLS = {
     "0.13.3": ("openai-agents==0.13.3", "openai==2.26.0"),
     "0.24.0": ("openai-agents==0.24.0", "openai==3.29.0"),

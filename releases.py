@@ -1,7 +1,7 @@
 """The releases the fix covers and its patches: the manifest, patch files, blobs and whole writes.
 
 `patches/manifest` lists every openai-agents release from 0.13.0 on (and upstream main) with the
-patch for its oai_conversation.py and the runner patches of the next-turn fix, if the release has
+patch for its oai_conversation.py and the next-turn patches of the next-turn fix, if the release has
 them. The companion patch that goes on top of the fix follows from the fix's name: the file
 revisions that record sent items by id() (upstream #3621) have one, named after the fix. A patch
 is a single-file `git format-patch --full-index` diff: its `index` line names the git blob of the
@@ -22,7 +22,7 @@ from pathlib import Path
 PATCHES = Path(__file__).resolve().parent / "patches"
 MANIFEST = PATCHES / "manifest"
 # The file the fix and its companion change, relative to the installed `agents` package's parent
-# (site-packages) or to an upstream tree's src/. A runner patch names its own file.
+# (site-packages) or to an upstream tree's src/. A next-turn patch names its own file.
 MODULE = "agents/run_internal/oai_conversation.py"
 COMPANION_SUFFIX = "-object-identity.patch"
 DIFF_FILE = re.compile(r"^diff --git a/src/(\S+) b/src/\S+$", re.MULTILINE)
@@ -37,20 +37,22 @@ class PatchError(Exception):
 @dataclass(frozen=True)
 class Release:
     version: str
-    patch: str
-    # The next-turn fix's patches of runner files, one per file; empty where the release has none.
-    runner: tuple[str, ...] = ()
+    # The fix's patch file, for the release's oai_conversation.py.
+    fix_file: str
+    # The next-turn fix's patch files, one per file; empty where the release has none.
+    next_turn_files: tuple[str, ...] = ()
 
     @property
-    def companion(self) -> str | None:
-        """The companion patch of the fix's file revision, if it has one."""
-        name = self.patch.removesuffix(".patch") + COMPANION_SUFFIX
+    def companion_file(self) -> str | None:
+        """The companion patch file of the fix's file revision, if it has one."""
+        name = self.fix_file.removesuffix(".patch") + COMPANION_SUFFIX
         return name if (PATCHES / name).is_file() else None
 
     @property
-    def patches(self) -> tuple[str, ...]:
-        """Every patch of the release, in the order they go on: fix, companion, runner patches."""
-        return (self.patch, *([self.companion] if self.companion else []), *self.runner)
+    def patch_files(self) -> tuple[str, ...]:
+        """Every patch file of the release, in the order they go on: fix, companion, next turn."""
+        companion = [self.companion_file] if self.companion_file else []
+        return (self.fix_file, *companion, *self.next_turn_files)
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def manifest_fields(line: str) -> list[str]:
 
 
 def manifest_rows(path: Path = MANIFEST) -> list[list[str]]:
-    """The manifest's rows, checked: release, patch file, runner patch files joined by commas or
+    """The manifest's rows, checked: release, patch file, next-turn patch files joined by commas or
     `-`, and the test groups failing without the patches (which only the matrix reads)."""
     rows = []
     for line in path.read_text().splitlines():
@@ -85,7 +87,7 @@ def manifest_rows(path: Path = MANIFEST) -> list[list[str]]:
 
 
 def read_manifest(path: Path = MANIFEST) -> dict[str, Release]:
-    """Every release of the manifest, in its order, with its patch and runner patches."""
+    """Every release of the manifest, in its order, with its patch and next-turn patches."""
     return {
         version: Release(version, patch, () if runner == "-" else tuple(runner.split(",")))
         for version, patch, runner, *_ in manifest_rows(path)
@@ -109,7 +111,12 @@ def newest_release(releases: dict[str, Release] | None = None) -> str:
 def newest_release_per_patch(releases: dict[str, Release] | None = None) -> dict[str, str]:
     """Each patch's newest numbered release, by patch file name, oldest patch first."""
     releases = read_manifest() if releases is None else releases
-    return {releases[v].patch: v for v in numbered(releases)}
+    return {releases[v].fix_file: v for v in numbered(releases)}
+
+
+def newest_of_each_revision(releases: dict[str, Release] | None = None) -> list[str]:
+    """The newest numbered release of each file revision (of each fix), oldest first."""
+    return list(newest_release_per_patch(releases).values())
 
 
 def release_for(version: str, releases: dict[str, Release] | None = None) -> Release:

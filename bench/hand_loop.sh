@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The check written by hand, one release after another, that `python -m matrix check` is timed against:
 # unpack the sdist, a fresh venv from its uv.lock (`uv sync --frozen`), our tests unpatched,
-# `git apply` of the release's patches (fix, companion, runner patches), our tests patched: they
+# `git apply` of the release's patches (fix, companion, next-turn patches), our tests patched: they
 # must pass, but for the next-turn cases the release's patches cannot fix (matrix/groups.py).
 #   bench/hand_loop.sh 0.13.3 0.17.7 0.20.0 0.24.0
 # The sdists are read from build/cache/files, where any matrix run leaves them.

@@ -18,6 +18,7 @@ from releases import MODULE, PatchError, newest_release
 
 from . import __doc__ as description
 from .applies_to import applies_to
+from .check import run_matrix, select_releases
 from .documents import evidence_table
 from .gates import gates
 from .issue import issue_check
@@ -26,7 +27,6 @@ from .paths import BUILD, CACHE
 from .property import add_options as add_property_options, property_command
 from .pythons import PYTHONS, pythons_command
 from .random_order import random_order
-from .runner import run_matrix, select_releases
 from .shell import MatrixError
 from .upstream_ci import upstream_ci
 from .upstream_series import upstream_series
@@ -65,7 +65,7 @@ def run_check(args: argparse.Namespace) -> int:
         python=args.python,
         upstream=args.upstream,
         keep=args.keep,
-        report=args.report_dir,
+        report_dir=args.report_dir,
     )
 
 

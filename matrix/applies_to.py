@@ -34,10 +34,10 @@ def expected_lines() -> dict[str, str]:
     # A companion goes on top of its fix: its line names the fix's file and blob.
     fix_of: dict[str, str] = {}
     for row in manifest.values():
-        for name in row.patches:
+        for name in row.patch_files:
             users.setdefault(name, []).append(row.version)
-        if row.companion is not None:
-            fix_of[row.companion] = row.patch
+        if row.companion_file is not None:
+            fix_of[row.companion_file] = row.fix_file
     lines = {}
     for name, versions in users.items():
         fix = read_patch(PATCHES / fix_of.get(name, name))

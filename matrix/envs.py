@@ -140,7 +140,7 @@ def held_env(
     manifest = read_manifest()
     if release == "main" or release not in manifest:
         raise MatrixError(f"{release}: not a release in patches/manifest")
-    patches = [PATCHES / name for name in manifest[release].patches]
+    patches = [PATCHES / name for name in manifest[release].patch_files]
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"held-{release}-", dir=CACHE) as scratch:
         source = release_source(release, Path(scratch), None, whole=whole)

@@ -30,8 +30,8 @@ def gates(releases: list[str], python: str) -> int:
             assert not isinstance(source, str)
             tree = source.tree
             # The files as `hotfix.py apply` leaves them: the fix, its companion where the release
-            # has one, and the runner patches.
-            patches = [read_patch(PATCHES / name) for name in release_for(release).patches]
+            # has one, and the next-turn patches.
+            patches = [read_patch(PATCHES / name) for name in release_for(release).patch_files]
             modules = sorted({"src/" + patch.module for patch in patches})
             requirements = pins(release, source, python)
             export = ["uv", "export", "--frozen", "--no-hashes", "--quiet", "--only-group", "dev"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 GROUPS = {
     "tracker": "test_server_conversation_tracker_unsent_outputs.py",
-    "runner": "test_hitl_server_conversation_resume.py",
+    "batch": "test_hitl_server_conversation_resume.py",
     "live": "test_hitl_server_conversation_live.py",
     "stale-input-ids": "test_server_conversation_tracker_stale_input_ids.py",
     "identity": "test_server_conversation_tracker_object_identity.py",
@@ -53,7 +53,7 @@ ALL_GROUPS = (*GROUPS, *API_GROUPS, *STATE_GROUPS, *NEXT_TURN_GROUPS, *CARRY_GRO
 # listed in patches/manifest where they fail unpatched, and they must fail with the patches too,
 # so that the run that starts to pass says so. previous_response_id and auto_previous_response_id
 # never pass: the API takes no item into a response chain without a new response (ISSUE.md).
-# conversation_id passes where the release has the runner patches, which deliver the outputs
+# conversation_id passes where the release has the next-turn patches, which deliver the outputs
 # through the Conversations API.
 CONVERSATION_NEXT_TURN = "next-turn:conversation_id"
 
@@ -84,7 +84,7 @@ EXPECTED_WITH_COMPANION: dict[str, tuple[str, ...]] = {
 
 # Groups that fail through the public API (Runner over HTTP) rather than at the tracker.
 PUBLIC_API_GROUPS = (
-    "runner",
+    "batch",
     "live",
     "compat",
     *API_GROUPS,

@@ -64,7 +64,7 @@ def patch_for(release: str, tree: Path, work: Path, proposals: Path) -> tuple[st
     assert not isinstance(base, str)
     verdict = three_way(
         tree,
-        PATCHES / read_manifest()[newest].patch,
+        PATCHES / read_manifest()[newest].fix_file,
         base.tree / "src" / MODULE,
         proposals / f"proposed-oai_conversation-{blob[:8]}.patch",
     )
@@ -75,7 +75,7 @@ def patch_for(release: str, tree: Path, work: Path, proposals: Path) -> tuple[st
 
 
 def manifest_line(release: str, patch: str, unpatched: list[str]) -> str:
-    """A manifest row; a release not yet in the manifest has no runner patches (`-`)."""
+    """A manifest row; a release not yet in the manifest has no next-turn patches (`-`)."""
     return f"{release:<10} {patch:<32} {'-':<139} {' '.join(unpatched) or '-'}"
 
 
@@ -87,7 +87,7 @@ def update(*, write: bool, report_dir: Path = BUILD, manifest_path: Path = MANIF
     rows = json.loads(report_path.read_text())["rows"]
     new = [r for r in rows if not r.get("in_manifest", True)]
     failed = [r["release"] for r in new if not r["ok"]]
-    ready = {r["release"]: manifest_line(r["release"], r["patch"], r["unpatched"]) for r in new}
+    ready = {r["release"]: manifest_line(r["release"], r["fix_file"], r["unpatched"]) for r in new}
     for release in failed:
         ready.pop(release)
     if failed:

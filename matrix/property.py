@@ -45,11 +45,6 @@ from .shell import MatrixError, say
 HYPOTHESIS = "hypothesis==6.155.2"
 
 
-def ci_releases() -> list[str]:
-    """The newest release of each file revision, that is, of each patch."""
-    return list(releases.newest_release_per_patch().values())
-
-
 def add_options(sub: argparse.ArgumentParser) -> None:
     """The subcommand's options, checked by argparse before any environment is held."""
     which = sub.add_mutually_exclusive_group()
@@ -72,7 +67,7 @@ def property_command(args: argparse.Namespace) -> int:
         raise MatrixError("--seed needs --fresh (the default run is derandomised)")
     if args.patch is not None and not args.patch.is_file():
         raise MatrixError(f"--patch {args.patch}: no such file")
-    chosen = args.releases or (ci_releases() if args.ci else [])
+    chosen = args.releases or (releases.newest_of_each_revision() if args.ci else [])
     if not chosen:
         raise MatrixError("name a release, or use --ci")
     for release in chosen:

@@ -100,25 +100,27 @@ def plugin_env(env: dict[str, str], outcomes: Path) -> dict[str, str]:
 
 def run_pytest(
     server: PytestServer,
-    report: Path,
+    outcomes_file: Path,
     targets: list[str],
     select: str,
     options: Sequence[str] = (),
 ) -> PytestOutcome:
     """Run pytest on targets in the release's environment, with -k select if given and any more
-    options; report is the file the plugin records to, and pytest's output goes next to it, as
-    .log."""
+    options; outcomes_file is the file the plugin records to, and pytest's output goes next to it,
+    as .log."""
     selection = ["-k", select, *options] if select else list(options)
-    log = report.with_suffix(".log")
-    if log == report:
-        log = report.with_suffix(".pytest.log")
+    log = outcomes_file.with_suffix(".log")
+    if log == outcomes_file:
+        log = outcomes_file.with_suffix(".pytest.log")
     # The plugin appends, so a file left by an earlier run would add its tests to this one.
-    report.unlink(missing_ok=True)
-    returncode = server.pytest([*PYTEST_FLAGS, *selection, *outcomes_args(report), *targets], log)
-    if returncode not in (0, 1) or not report.exists():
+    outcomes_file.unlink(missing_ok=True)
+    returncode = server.pytest(
+        [*PYTEST_FLAGS, *selection, *outcomes_args(outcomes_file), *targets], log
+    )
+    if returncode not in (0, 1) or not outcomes_file.exists():
         tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
         return PytestOutcome(set(), set(), f"pytest exited {returncode}: {' / '.join(tail)}")
-    return read_outcomes(report)
+    return read_outcomes(outcomes_file)
 
 
 def read_outcomes(path: Path) -> PytestOutcome:

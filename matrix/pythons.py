@@ -20,13 +20,12 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from releases import write_atomically
+from releases import newest_of_each_revision, write_atomically
 
+from .check import run_matrix
 from .envs import python_version
 from .index import download
 from .paths import BUILD
-from .property import ci_releases
-from .runner import run_matrix
 from .shell import MatrixError, say
 
 PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
@@ -64,7 +63,7 @@ def supports(specifier: str, version: str) -> bool:
 
 def pythons_command(args: argparse.Namespace) -> int:
     """args: releases (default: see the module's docstring), pythons (X.Y,X.Y,...), jobs."""
-    releases = args.releases or sorted({*STALE_INPUT_IDS, *ci_releases()}, key=Version)
+    releases = args.releases or sorted({*STALE_INPUT_IDS, *newest_of_each_revision()}, key=Version)
     columns: dict[str, dict[str, str]] = {}
     failed = False
     for version in args.pythons.split(","):
@@ -84,7 +83,7 @@ def pythons_command(args: argparse.Namespace) -> int:
         where = BUILD / "pythons" / f"py{version}"
         failed |= bool(
             run_matrix(
-                runnable, jobs=args.jobs, python=python, upstream=None, keep=False, report=where
+                runnable, jobs=args.jobs, python=python, upstream=None, keep=False, report_dir=where
             )  # fmt: skip
         )
         for row in json.loads((where / "matrix-report.json").read_text())["rows"]:

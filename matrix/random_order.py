@@ -39,7 +39,7 @@ def check_in_random_order(release: str, *, runs: int, python: str) -> bool:
     # The cases that fail by design (the next turn the release's patches cannot fix) are left
     # out; the matrix checks that they still fail.
     deselected = [
-        f"--deselect={prefix}" for prefix in open_case_prefixes(open_groups(bool(fix.runner)))
+        f"--deselect={prefix}" for prefix in open_case_prefixes(open_groups(bool(fix.next_turn)))
     ]
     with held_env(release, python) as (interpreter, tree, scratch):
         prepared = prepare_tree(tree, scratch)

@@ -37,8 +37,8 @@ from .trees import check_git_apply, prepare_tree, release_source
 class Row:
     release: str
     revision: str = ""
-    patch: str = ""
-    companion: str = ""
+    fix_file: str = ""
+    companion_file: str = ""
     openai: str = ""
     pydantic: str = ""
     expected_unpatched: list[str] = field(default_factory=list)
@@ -47,7 +47,7 @@ class Row:
     patched: str = ""
     # The release's open_groups() that fail without the patches; they fail with them too.
     open_groups: list[str] = field(default_factory=list)
-    upstream: str = ""
+    upstream_suite: str = ""
     expected_with_companion: list[str] = field(default_factory=list)
     apply_check: str = ""
     seconds: float = 0.0
@@ -79,7 +79,7 @@ def check_release(
     # with the same file revision.
     known_as = release
     if row.in_manifest:
-        row.patch = manifest[release].patch
+        row.fix_file = manifest[release].fix_file
         failing = failing_without_patches()[release]
         row.expected_unpatched = [g for g in ALL_GROUPS if g in failing]
     work = Path(tempfile.mkdtemp(prefix=f"matrix-{release}-", dir=CACHE))
@@ -90,21 +90,21 @@ def check_release(
             row.skipped, row.ok = source, True
             return row
         if not row.in_manifest:
-            row.patch, known_as = patch_for(release, source.tree, work, proposals)
-        row.companion = manifest[known_as].companion or ""
-        patch = read_patch(PATCHES / row.patch)
+            row.fix_file, known_as = patch_for(release, source.tree, work, proposals)
+        row.companion_file = manifest[known_as].companion_file or ""
+        patch = read_patch(PATCHES / row.fix_file)
         row.revision = git_blob((source.tree / "src" / MODULE).read_bytes())[:8]
         if row.revision != patch.base_blob[:8]:
             raise MatrixError(
                 f"{release}'s oai_conversation.py is revision {row.revision}, but "
-                f"{row.patch} fits {patch.base_blob[:8]}: a new patch is needed"
+                f"{row.fix_file} fits {patch.base_blob[:8]}: a new patch is needed"
             )
         with contextlib.ExitStack() as held:
             where = work / "env"
             if release != "main":
                 where = env_dir(release, python)
                 held.enter_context(release_lock(where.name))
-            downstream = [PATCHES / name for name in manifest[known_as].patches]
+            downstream = [PATCHES / name for name in manifest[known_as].patch_files]
             with timed(row, "install"):
                 requirements = pins(release, source, python)
                 interpreter = make_env(where, requirements, source.package, python, downstream)
@@ -176,7 +176,7 @@ def check_tests(
         )
     if patched.errors:
         row.problems.append(f"patched: {patched.errors}")
-    by_design = open_groups(bool(manifest_row.runner))
+    by_design = open_groups(bool(manifest_row.next_turn_files))
     ours_failed = sorted(n for n in patched.failed if group_of(n) not in (None, *by_design))
     ours_passed = [n for n in patched.passed if group_of(n) not in (None, *by_design)]
     row.patched = f"{len(ours_failed)} FAILED" if ours_failed else f"{len(ours_passed)} passed"
@@ -195,7 +195,7 @@ def check_tests(
 
     upstream_failed = sorted(n for n in patched.failed if not group_of(n))
     upstream_total = len([n for n in patched.passed | patched.failed if not group_of(n)])
-    expected = EXPECTED_WITH_COMPANION.get(row.revision, ()) if row.companion else ()
+    expected = EXPECTED_WITH_COMPANION.get(row.revision, ()) if row.companion_file else ()
     passing_expected = sorted(n for n in patched.passed if n in expected)
     if passing_expected:
         row.problems.append(
@@ -229,13 +229,13 @@ def check_tests(
     if unexpected:
         row.problems.append(f"upstream tests that fail only with the patch: {unexpected}")
     shared = len(upstream_failed) - len(new)
-    row.upstream = f"{upstream_total - len(upstream_failed)}/{upstream_total} passed"
+    row.upstream_suite = f"{upstream_total - len(upstream_failed)}/{upstream_total} passed"
     notes = []
     if shared:
         notes.append(f"{shared} fail unpatched too")
     if row.expected_with_companion:
         notes.append(f"{len(row.expected_with_companion)} expected with the companion")
     if notes:
-        row.upstream += f" ({'; '.join(notes)})"
+        row.upstream_suite += f" ({'; '.join(notes)})"
     if not upstream_total:
         row.problems.append("no upstream test ran")

@@ -28,7 +28,7 @@ COLUMNS = (
 
 def row_cells(row: Row) -> list[str]:
     release = row.release if row.in_manifest else f"{row.release} ({NOT_IN_MANIFEST})"
-    patch = f"{row.patch} + companion" if row.companion else row.patch
+    patch = f"{row.fix_file} + companion" if row.companion_file else row.fix_file
     if row.skipped:
         return [release, "", patch, "", "", f"skipped: {row.skipped}", "", "", "", ""]
     unpatched = ", ".join(row.unpatched) or "none"
@@ -42,7 +42,7 @@ def row_cells(row: Row) -> list[str]:
         row.pydantic,
         unpatched,
         row.patched + (f"; still failing: {', '.join(row.open_groups)}" if row.open_groups else ""),
-        row.upstream,
+        row.upstream_suite,
         row.apply_check,
         f"{row.seconds:.1f}",
     ]

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from releases import newest_release_per_patch, read_manifest
+from releases import newest_of_each_revision, read_manifest
 
 from .envs import pinned, pins
 from .paths import CACHE, HOTFIX
@@ -24,15 +24,10 @@ from .shell import MatrixError, run, say
 from .trees import release_source
 
 
-def default_releases() -> list[str]:
-    """The newest release of each file revision the fix has a patch for."""
-    return list(newest_release_per_patch().values())
-
-
 def wheel_check(releases: list[str], python: str, builder: str) -> int:
     """Check each release's built wheel; `builder` is a Python with pip and the wheel package."""
     failures = 0
-    for release in releases or default_releases():
+    for release in releases or newest_of_each_revision():
         if release not in read_manifest() or release == "main":
             raise MatrixError(f"{release}: not a release in patches/manifest")
         problems = check_one(release, python, builder)

@@ -16,7 +16,7 @@ release has it, the property works around it and its report says so.
   output can reach the server only with the caller's next input, and a next turn made as the docs
   say is rejected whatever the SDK does (ISSUE.md). The property draws the next turn on
   conversation_id only.
-- The next turn on conversation_id where the package carries no runner patches for the release
+- The next turn on conversation_id where the package carries no next-turn patches for the release
   (patches/manifest): the property does not draw the next turn at all there.
 
 The run's --known-defects (pytest's --property-known-defects) turns the workarounds off, to show
@@ -64,7 +64,7 @@ NEXT_TURN_ON_RESPONSE_CHAIN = (
     "previous_response_id after a run that ended on a tool output is rejected (ISSUE.md)"
 )
 NEXT_TURN_WITHOUT_RUNNER_PATCHES = (
-    "the package has no runner patches for this release, so the next turn on conversation_id "
+    "the package has no next-turn patches for this release, so the next turn on conversation_id "
     "after a run that ended on a tool output is rejected (patches/manifest)"
 )
 
@@ -77,6 +77,6 @@ def known_defects() -> dict[str, str]:
         defects["handoff_beside_interruption"] = HANDOFF_BESIDE_INTERRUPTION
     release = importlib.metadata.version("openai-agents")
     manifest = releases.read_manifest()
-    if release not in manifest or not manifest[release].runner:
+    if release not in manifest or not manifest[release].next_turn_files:
         defects["next_turn_without_runner_patches"] = NEXT_TURN_WITHOUT_RUNNER_PATCHES
     return defects

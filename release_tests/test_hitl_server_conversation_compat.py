@@ -13,7 +13,7 @@ the fix itself:
   nothing more and warns of nothing;
 - ``OpenAIConversationsSession`` continues after such a run.
 
-On a release without the fix's runner patches no such request exists, and each test holds as it
+On a release without the fix's next-turn patches no such request exists, and each test holds as it
 does on the release. This file is the group ``compat`` of patches/manifest, which never fails.
 """
 

@@ -1,7 +1,7 @@
 """hotfix.py against a real installed openai-agents: detect, apply, verify, revert, refuse.
 
 Run by `nox -s hotfix`, once on 0.13.3 (the fix and a companion patch, upstream #3621) and once
-on 0.24.0 (the fix and the runner patches of the next-turn fix, four files), each with the openai
+on 0.24.0 (the fix and the next-turn patches of the next-turn fix, four files), each with the openai
 of its lock; every test leaves the install as it found it. Callers read the state from
 `status --json` and the exit status, never from the prose.
 """
@@ -28,7 +28,7 @@ FIX = hotfix.read_fix(releases.read_manifest()[VERSION])
 ALL = [name for chain in FIX.chains().values() for name in (p.path.name for p in chain)]
 NOT_COMPANION = [name for name in ALL if FIX.companion is None or name != FIX.companion.path.name]
 needs_companion = pytest.mark.skipif(FIX.companion is None, reason="no companion patch")
-needs_runner = pytest.mark.skipif(not FIX.runner, reason="no runner patches")
+needs_next_turn = pytest.mark.skipif(not FIX.next_turn, reason="no next-turn patches")
 
 
 def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -81,7 +81,7 @@ def test_status_reports_an_unpatched_release_as_affected(installed: Path) -> Non
         "state": "unpatched",
         "applied": [],
         "missing": ALL,
-        "next_turn_fix": bool(FIX.runner),
+        "next_turn_fix": bool(FIX.next_turn),
         "next_turn_note": hotfix.next_turn_note(FIX),
     }
 
@@ -124,17 +124,17 @@ def test_apply_on_the_fix_alone_adds_the_companion(installed: Path) -> None:
     assert cli("revert").returncode == 0
 
 
-@needs_runner
-def test_apply_on_an_install_with_the_fix_alone_adds_the_runner_patches(installed: Path) -> None:
-    # As an install patched before the package carried runner patches.
+@needs_next_turn
+def test_apply_on_an_install_with_the_fix_alone_adds_the_next_turn_patches(installed: Path) -> None:
+    # As an install patched before the package carried next-turn patches.
     fix_path = installed / releases.MODULE
-    fix_path.write_text(releases.apply_hunks(fix_path.read_text(), FIX.patch))
+    fix_path.write_text(releases.apply_hunks(fix_path.read_text(), FIX.fix))
     assert state()["state"] == "partly patched"
 
     added = cli("apply")
 
     assert added.returncode == 0, added.stderr
-    assert f"applied {', '.join(p.path.name for p in FIX.runner)} to" in added.stdout
+    assert f"applied {', '.join(p.path.name for p in FIX.next_turn)} to" in added.stdout
     assert state()["state"] == "patched"
     assert cli("revert").returncode == 0
 
@@ -162,7 +162,7 @@ def test_apply_verify_and_revert_round_trip(installed: Path) -> None:
     assert cli("apply").returncode == 0
     verified = cli("verify")
     assert verified.returncode == 0, verified.stderr
-    if FIX.runner:
+    if FIX.next_turn:
         assert "the next turn after a run that ends on a tool output is accepted" in verified.stdout
     else:
         assert "no next-turn fix for" in verified.stdout
@@ -247,13 +247,13 @@ def test_a_patch_that_does_not_fit_leaves_every_file_untouched(
     # The last patch of the last file does not fit: no file may be left patched.
     site = copied_site(installed, tmp_path)
     before = snapshot(site)
-    last = FIX.runner[-1] if FIX.runner else FIX.companion
+    last = FIX.next_turn[-1] if FIX.next_turn else FIX.companion
     assert last is not None
     old_start, new_start, lines = last.hunks[0]
     moved = (old_start + 1, new_start + 1, lines)
     unfit = dataclasses.replace(last, hunks=(moved, *last.hunks[1:]))
-    if FIX.runner:
-        broken = dataclasses.replace(FIX, runner=(*FIX.runner[:-1], unfit))
+    if FIX.next_turn:
+        broken = dataclasses.replace(FIX, next_turn=(*FIX.next_turn[:-1], unfit))
     else:
         broken = dataclasses.replace(FIX, companion=unfit)
 
@@ -339,10 +339,10 @@ def test_status_points_to_the_carry_workaround_where_no_patch_reaches(installed:
     report = state()
     note = report["next_turn_note"]
 
-    assert report["next_turn_fix"] is bool(FIX.runner)
+    assert report["next_turn_fix"] is bool(FIX.next_turn)
     assert hotfix.CARRY in note
     assert cli("status").stdout.splitlines()[-1] == note
-    if FIX.runner:
+    if FIX.next_turn:
         assert "on previous_response_id, prepend" in note
     else:
         assert note.startswith(f"no next-turn fix for openai-agents {VERSION} ")

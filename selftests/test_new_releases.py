@@ -19,13 +19,13 @@ import pytest
 from fake_index import rewrap_sdist, rewrap_wheel, run_matrix, serve
 
 import releases
-from matrix import index, manifest, runner
+from matrix import check, index, manifest
 from matrix.groups import ALL_GROUPS
 from matrix.paths import CACHE
 from matrix.shell import MatrixError
 
 NEWEST = releases.newest_release()
-PATCH = releases.read_manifest()[NEWEST].patch
+PATCH = releases.read_manifest()[NEWEST].fix_file
 FAILING = manifest.failing_without_patches()[NEWEST]
 EXPECTED = [g for g in ALL_GROUPS if g in FAILING]
 ADDED = b"\n# A line added upstream after the newest patch was made.\n"
@@ -85,7 +85,7 @@ def test_new_releases_on_the_index_are_found_and_selected(
     read_index(fake_index)
 
     assert manifest.new_releases() == ["0.99.0", "0.99.1"]
-    full = runner.select_releases([], full=True)
+    full = check.select_releases([], full=True)
 
     assert full[-3:] == ["0.99.0", "0.99.1", "main"]
     assert set(releases.read_manifest()) <= set(full)
@@ -99,7 +99,7 @@ def test_a_known_revision_is_checked_with_its_patch_and_marked_not_in_the_manife
 
     assert row["ok"], row["problems"]
     assert not row["in_manifest"]
-    assert row["patch"] == PATCH
+    assert row["fix_file"] == PATCH
     assert row["unpatched"] == EXPECTED
     assert row["patched"].endswith("passed")
     assert row["apply_check"] == "ok"
@@ -137,8 +137,8 @@ def test_manifest_update_writes_the_measured_row_of_the_release_that_passed(
     assert manifest.update(write=True, report_dir=report, manifest_path=copy) == 1
 
     updated = releases.read_manifest(copy)
-    assert updated["0.99.0"].patch == PATCH
-    assert updated["0.99.0"].runner == ()
+    assert updated["0.99.0"].fix_file == PATCH
+    assert updated["0.99.0"].next_turn_files == ()
     assert manifest.failing_without_patches(copy)["0.99.0"] == FAILING
     assert "0.99.1" not in updated
     assert list(updated)[-2:] == ["0.99.0", "main"]

@@ -12,7 +12,7 @@ import pytest
 from fake_index import UPLOADED, serve
 
 import releases
-from matrix import index, runner
+from matrix import check, index
 from matrix.pythons import supports
 
 NEWEST = releases.newest_release()
@@ -40,13 +40,13 @@ def test_a_json_index_gives_upload_times_as_uv_takes_them(fake_index: str) -> No
 
 
 def test_the_range_takes_post_releases_and_prereleases_only_when_asked(fake_index: str) -> None:
-    full = runner.select_releases([], full=True)
-    with_pre = runner.select_releases([], full=True, prereleases=True)
+    full = check.select_releases([], full=True)
+    with_pre = check.select_releases([], full=True, prereleases=True)
 
     assert full[-3:] == ["0.99.0", "0.99.0.post1", "main"]
     assert "0.99.0rc1" not in full
     assert with_pre[-5:] == [*MADE_UP, "main"]
-    assert runner.select_releases(["0.99.0rc1"], full=False) == ["0.99.0rc1"]
+    assert check.select_releases(["0.99.0rc1"], full=False) == ["0.99.0rc1"]
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ def transitions(manifest: dict[str, Release]) -> list[str]:
 
     def outcome(version: str) -> tuple:
         row = manifest[version]
-        return row.patch, row.companion, row.runner, failing[version]
+        return row.fix_file, row.companion_file, row.next_turn_files, failing[version]
 
     versions = numbered(manifest)
     chosen = {versions[0], versions[-1]}
@@ -62,12 +62,18 @@ def select_releases(
         return [*sorted({*transitions(manifest), *new}, key=Version), "main"]
     quick: dict[str, str] = {}
     for version in versions:
-        quick.setdefault(manifest[version].patch, version)
+        quick.setdefault(manifest[version].fix_file, version)
     return sorted({*quick.values(), versions[-1], *new}, key=Version) + ["main"]
 
 
 def run_matrix(
-    releases: list[str], *, jobs: int, python: str, upstream: Path | None, keep: bool, report: Path
+    releases: list[str],
+    *,
+    jobs: int,
+    python: str,
+    upstream: Path | None,
+    keep: bool,
+    report_dir: Path,
 ) -> int:
     say(f"checking {len(releases)} releases with {jobs} jobs: {' '.join(releases)}")
     started = time.monotonic()
@@ -77,7 +83,7 @@ def run_matrix(
         # wave of jobs is short.
         futures = [
             pool.submit(
-                check_release, r, python=python, upstream=upstream, keep=keep, proposals=report
+                check_release, r, python=python, upstream=upstream, keep=keep, proposals=report_dir
             )
             for r in reversed(releases)
         ]
@@ -101,9 +107,9 @@ def run_matrix(
             )
     ordered = [rows[r] for r in releases]
     wall = time.monotonic() - started
-    write_report(ordered, wall, report)
+    write_report(ordered, wall, report_dir)
     failed = [row.release for row in ordered if not row.ok]
-    shown = report.relative_to(ROOT) if report.is_relative_to(ROOT) else report
+    shown = report_dir.relative_to(ROOT) if report_dir.is_relative_to(ROOT) else report_dir
     say(f"\n{markdown(ordered)}")
     say(
         f"{len(ordered) - len(failed)} ok, {len(failed)} failed"
