@@ -34,8 +34,6 @@ from .hitl_producers import (
 LOOKUP = call("call_LOOKUP", "lookup_order", {"order_id": "order_1"})
 NOTIFY = call("call_NOTIFY", "notify_customer", {"order_id": "order_1"})
 LOOKED_UP = "Order order_1 shipped."
-# The server-managed modes, in the order of the groups in patches/manifest.
-MODES = ("conversation_id", "previous_response_id", "auto_previous_response_id")
 # How the first run ends on the tool's output.
 FINISHES: dict[str, Callable[[], Any]] = {
     **TOOL_USE_BEHAVIORS,

@@ -72,6 +72,11 @@ async def run_agent(
     return result
 
 
+# The server-managed modes: a finished first turn's previous_response_id, a conversation_id, and
+# auto_previous_response_id.
+MODES = ("previous_response_id", "conversation_id", "auto_previous_response_id")
+
+
 async def open_conversation(
     agent: Agent[Any], script: Script, run_config: RunConfig, mode: str
 ) -> dict[str, Any]:

@@ -1,67 +1,48 @@
-"""Which tests the matrix runs and what it expects of them beyond patches/manifest: our test
-groups (files in tests/), upstream's tests, the groups a release's patches cannot fix, and the
-upstream tests a companion patch is known to fail.
+"""Which tests the matrix runs, and what it expects of them beyond patches/manifest.
 
-A group is one file in tests/, except the producers file, where each producer (the test's first
-parameter) is a group of its own, `api:<producer>`: the report then says through which producer a
-release fails at the public API. Likewise each resumable state of the states file (its test's
-first parameter) is a group, `state:<state>`. patches/manifest names, for each release, the groups
-that fail without the patch. Add a group here and in patches/manifest's header.
+Our tests (release_tests/) name their group with `@pytest.mark.group(NAME)`, on the module or on
+each case, and the outcomes plugin records it with each outcome (PytestOutcome.groups), so the
+tests say which group they belong to and this module needs no list of them. patches/manifest
+names, for each release, the groups that fail without the patches; its header says what each
+group is.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-GROUPS = {
-    "tracker": "test_server_conversation_tracker_unsent_outputs.py",
-    "batch": "test_hitl_server_conversation_resume.py",
-    "live": "test_hitl_server_conversation_live.py",
-    "stale-input-ids": "test_server_conversation_tracker_stale_input_ids.py",
-    "identity": "test_server_conversation_tracker_object_identity.py",
-    "guards": "test_server_conversation_tracker_resume_dedupe.py",
-    "compat": "test_hitl_server_conversation_compat.py",
-}
-PRODUCERS_FILE = "test_hitl_server_conversation_producers.py"
-# The keys of PRODUCERS in that file, in its order.
-PRODUCER_NAMES = (
-    "returning-tool",
-    "raising-tool",
-    "input-guardrail",
-    "output-guardrail",
-    "agent-as-tool",
-    "shell-tool",
-    "missing-tool",
-    "tool-gone-at-resume",
-    "handoff",
-    "local-shell-tool",
-)
-API_GROUPS = {f"api:{producer}": PRODUCERS_FILE for producer in PRODUCER_NAMES}
-STATES_FILE = "test_hitl_server_conversation_states.py"
-# The keys of STATES in that file, in its order.
-STATE_NAMES = ("finished-on-tool-output", "cancelled-stream", "max-turns-handler")
-STATE_GROUPS = {f"state:{state}": STATES_FILE for state in STATE_NAMES}
-NEXT_TURN_FILE = "test_hitl_server_conversation_next_turn.py"
-# The keys of MODES in that file, in its order.
-NEXT_TURN_MODES = ("conversation_id", "previous_response_id", "auto_previous_response_id")
-NEXT_TURN_GROUPS = {f"next-turn:{mode}": NEXT_TURN_FILE for mode in NEXT_TURN_MODES}
-# The caller who carries the outputs into the next turn, in the same modes: it never fails.
-CARRY_FILE = "test_hitl_server_conversation_carry.py"
-CARRY_GROUPS = {f"carry:{mode}": CARRY_FILE for mode in NEXT_TURN_MODES}
-ALL_GROUPS = (*GROUPS, *API_GROUPS, *STATE_GROUPS, *NEXT_TURN_GROUPS, *CARRY_GROUPS)
-# The next-turn groups a release's patches cannot fix: they are measured like the others and
-# listed in patches/manifest where they fail unpatched, and they must fail with the patches too,
-# so that the run that starts to pass says so. previous_response_id and auto_previous_response_id
-# never pass: the API takes no item into a response chain without a new response (ISSUE.md).
-# conversation_id passes where the release has the next-turn patches, which deliver the outputs
-# through the Conversations API.
-CONVERSATION_NEXT_TURN = "next-turn:conversation_id"
+from .paths import ROOT
+from .pytest_server import PytestOutcome
+
+# The groups that test the tracker directly; every other group goes through the public API
+# (Runner over HTTP).
+TRACKER_GROUPS = ("tracker", "stale-input-ids", "identity", "guards")
+# A run that ended on a tool output, then the next turn: one group per server-managed mode.
+NEXT_TURN = "next-turn:"
+# The next turn the next-turn patches fix: the Conversations API takes the output without a model
+# response. On a response chain the API takes no item without a new response (ISSUE.md).
+DELIVERED_NEXT_TURN = "next-turn:conversation_id"
 
 
-def open_groups(has_runner_patches: bool) -> tuple[str, ...]:
-    """The groups that fail with the release's patches as they fail without them."""
-    fixed = {CONVERSATION_NEXT_TURN} if has_runner_patches else set()
-    return tuple(group for group in NEXT_TURN_GROUPS if group not in fixed)
+def fails_by_design(group: str, *, next_turn_patches: bool) -> bool:
+    """Whether a group fails with the release's patches as it fails without them: the next turns
+    the release's patches cannot fix."""
+    if not group.startswith(NEXT_TURN):
+        return False
+    return not (next_turn_patches and group == DELIVERED_NEXT_TURN)
+
+
+def failing_groups(outcome: PytestOutcome) -> tuple[list[str], list[str]]:
+    """Our groups that failed, in the order they ran, and a note for each that failed in part."""
+    failing = outcome.failing_groups()
+    partial = []
+    for group in failing:
+        nodes = [node for node, name in outcome.groups.items() if name == group]
+        failed = [node for node in nodes if node in outcome.failed]
+        passed = [node for node in nodes if node in outcome.passed]
+        if passed:
+            partial.append(f"{group} {len(failed)}/{len(failed) + len(passed)} failed")
+    return failing, partial
 
 
 # Upstream's own tests that fail with the companion patch, by the file revision it applies to:
@@ -82,16 +63,6 @@ EXPECTED_WITH_COMPANION: dict[str, tuple[str, ...]] = {
     "4a0e0883": _SENT_ITEMS_COMPARED_WITH_SET,
 }
 
-# Groups that fail through the public API (Runner over HTTP) rather than at the tracker.
-PUBLIC_API_GROUPS = (
-    "batch",
-    "live",
-    "compat",
-    *API_GROUPS,
-    *STATE_GROUPS,
-    *NEXT_TURN_GROUPS,
-    *CARRY_GROUPS,
-)
 UPSTREAM_TESTS = (
     "test_server_conversation_tracker.py",
     "test_hitl_*.py",
@@ -104,18 +75,8 @@ UPSTREAM_SELECTION = "tracker or hitl or previous_response or conversation"
 
 
 def our_test_files() -> list[str]:
-    names = [*GROUPS.values(), PRODUCERS_FILE, STATES_FILE, NEXT_TURN_FILE, CARRY_FILE]
-    return [f"tests/{name}" for name in dict.fromkeys(names)]
-
-
-def open_case_prefixes(groups: tuple[str, ...]) -> list[str]:
-    """Node id prefixes of the cases of groups that fail by design, for pytest's --deselect."""
-    test = "test_next_turn_after_a_run_that_ended_on_a_tool_output_reaches_the_server"
-    return [
-        f"tests/{NEXT_TURN_FILE}::{test}[{group.partition(':')[2]}-"
-        for group in groups
-        if group in NEXT_TURN_GROUPS
-    ]
+    """Our test files, as the matrix drops them into a release tree's tests/."""
+    return sorted(f"tests/{path.name}" for path in (ROOT / "release_tests").glob("test_*.py"))
 
 
 def upstream_test_files(tree: Path) -> list[str]:
@@ -123,38 +84,3 @@ def upstream_test_files(tree: Path) -> list[str]:
     for pattern in UPSTREAM_TESTS:
         files += sorted(str(p.relative_to(tree)) for p in (tree / "tests").glob(pattern))
     return [f for f in dict.fromkeys(files) if f not in our_test_files()]
-
-
-def group_of(node: str) -> str | None:
-    filename = node.split("::")[0].rsplit("/", 1)[-1]
-    # A file with one group per case: its cases' first parameter names the group.
-    for file, prefix, names in (
-        (PRODUCERS_FILE, "api", PRODUCER_NAMES),
-        (STATES_FILE, "state", STATE_NAMES),
-        (NEXT_TURN_FILE, "next-turn", NEXT_TURN_MODES),
-        (CARRY_FILE, "carry", NEXT_TURN_MODES),
-    ):
-        if filename == file:
-            parameters = node.partition("[")[2]
-            for name in names:
-                if parameters.startswith(f"{name}-"):
-                    return f"{prefix}:{name}"
-            raise ValueError(f"{node}: {prefix} group not in matrix/groups.py")
-    for group, name in GROUPS.items():
-        if name == filename:
-            return group
-    return None
-
-
-def failing_groups(failed: set[str], passed: set[str]) -> tuple[list[str], list[str]]:
-    """Our groups that failed, and a note for each group that failed only in part."""
-    failing, partial = [], []
-    for group in ALL_GROUPS:
-        group_failed = [n for n in failed if group_of(n) == group]
-        group_passed = [n for n in passed if group_of(n) == group]
-        if group_failed:
-            failing.append(group)
-            if group_passed:
-                total = len(group_failed) + len(group_passed)
-                partial.append(f"{group} {len(group_failed)}/{total} failed")
-    return failing, partial

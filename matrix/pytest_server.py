@@ -41,13 +41,19 @@ PYTEST_FLAGS = (
 @dataclass
 class PytestOutcome:
     """Node ids by outcome; errors says why a run gave none. messages holds each failure's first
-    line."""
+    line, groups each of our tests' group (its `group` marker), in the order the tests ran."""
 
     failed: set[str]
     passed: set[str]
     errors: str = ""
     skipped: set[str] = field(default_factory=set)
     messages: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)
+
+    def failing_groups(self) -> list[str]:
+        """Our groups with a failed test, in the order the tests ran."""
+        failed = {self.groups[node] for node in self.failed if node in self.groups}
+        return [group for group in dict.fromkeys(self.groups.values()) if group in failed]
 
 
 class PytestServer:
@@ -137,4 +143,6 @@ def read_outcomes(path: Path) -> PytestOutcome:
         by_outcome[entry["outcome"]].add(node)
         if entry["outcome"] == "failed":
             outcome.messages[node] = entry.get("message", "")
+        if "group" in entry:
+            outcome.groups[node] = entry["group"]
     return outcome

@@ -18,7 +18,8 @@ import hotfix
 from releases import release_for
 
 from .envs import held_env, overlay, site_packages
-from .groups import open_case_prefixes, open_groups, our_test_files
+from .groups import fails_by_design, our_test_files
+from .manifest import failing_without_patches
 from .pytest_server import PytestOutcome, PytestServer, run_pytest
 from .shell import say
 from .trees import prepare_tree
@@ -36,11 +37,14 @@ def random_order(args: argparse.Namespace) -> int:
 
 def check_in_random_order(release: str, *, runs: int, python: str) -> bool:
     fix = hotfix.read_fix(release_for(release))
-    # The cases that fail by design (the next turn the release's patches cannot fix) are left
+    # The groups that fail by design (the next turns the release's patches cannot fix) are left
     # out; the matrix checks that they still fail.
-    deselected = [
-        f"--deselect={prefix}" for prefix in open_case_prefixes(open_groups(bool(fix.next_turn)))
-    ]
+    open_groups = sorted(
+        group
+        for group in failing_without_patches()[release]
+        if fails_by_design(group, next_turn_patches=bool(fix.next_turn))
+    )
+    deselected = [f"--deselect-groups={','.join(open_groups)}"]
     with held_env(release, python) as (interpreter, tree, scratch):
         prepared = prepare_tree(tree, scratch)
         site = site_packages(interpreter)

@@ -16,12 +16,10 @@ from releases import MODULE, PATCHES, PatchError, Release, git_blob, read_manife
 
 from .envs import env_dir, make_env, pinned, pins, release_lock
 from .groups import (
-    ALL_GROUPS,
     EXPECTED_WITH_COMPANION,
     UPSTREAM_SELECTION,
     failing_groups,
-    group_of,
-    open_groups,
+    fails_by_design,
     our_test_files,
     upstream_test_files,
 )
@@ -45,7 +43,8 @@ class Row:
     unpatched: list[str] = field(default_factory=list)
     unpatched_error: str = ""
     patched: str = ""
-    # The release's open_groups() that fail without the patches; they fail with them too.
+    # The groups that fail by design (groups.fails_by_design) and fail without the patches; they
+    # fail with them too.
     open_groups: list[str] = field(default_factory=list)
     upstream_suite: str = ""
     expected_with_companion: list[str] = field(default_factory=list)
@@ -81,7 +80,7 @@ def check_release(
     if row.in_manifest:
         row.fix_file = manifest[release].fix_file
         failing = failing_without_patches()[release]
-        row.expected_unpatched = [g for g in ALL_GROUPS if g in failing]
+        row.expected_unpatched = sorted(failing)
     work = Path(tempfile.mkdtemp(prefix=f"matrix-{release}-", dir=CACHE))
     try:
         with timed(row, "fetch"):
@@ -149,13 +148,13 @@ def check_tests(
     cli = [interpreter, HOTFIX, "--version", manifest_row.version]
     with timed(row, "unpatched"):
         unpatched = run_pytest(server, work / "unpatched.jsonl", ours, "")
-    row.unpatched, partial = failing_groups(unpatched.failed, unpatched.passed)
+    row.unpatched, partial = failing_groups(unpatched)
     if not row.in_manifest:
         # Nothing to compare with: the measurement is what `manifest --update` writes.
         row.expected_unpatched = list(row.unpatched)
     if unpatched.errors:
         row.problems.append(f"unpatched: {unpatched.errors}")
-    elif row.unpatched != row.expected_unpatched:
+    elif set(row.unpatched) != set(row.expected_unpatched):
         row.problems.append(
             f"unpatched failures {row.unpatched or ['none']} differ from patches/manifest "
             f"{row.expected_unpatched or ['none']}"
@@ -176,25 +175,32 @@ def check_tests(
         )
     if patched.errors:
         row.problems.append(f"patched: {patched.errors}")
-    by_design = open_groups(bool(manifest_row.next_turn_files))
-    ours_failed = sorted(n for n in patched.failed if group_of(n) not in (None, *by_design))
-    ours_passed = [n for n in patched.passed if group_of(n) not in (None, *by_design)]
+    next_turn_patches = bool(manifest_row.next_turn_files)
+    groups = patched.groups
+    expected_to_pass = {
+        node
+        for node, group in groups.items()
+        if not fails_by_design(group, next_turn_patches=next_turn_patches)
+    }
+    ours_failed = sorted(expected_to_pass & patched.failed)
+    ours_passed = expected_to_pass & patched.passed
     row.patched = f"{len(ours_failed)} FAILED" if ours_failed else f"{len(ours_passed)} passed"
     if ours_failed or not ours_passed:
         row.problems.append(f"patched: {', '.join(ours_failed) or 'none of our tests ran'}")
     # A group the patches cannot fix fails with them wherever it fails without them, in every
     # case.
-    still_open, _ = failing_groups(patched.failed, set())
-    row.open_groups = [g for g in row.unpatched if g in by_design]
-    fixed_in_part = sorted(n for n in patched.passed if group_of(n) in row.open_groups)
-    if fixed_in_part or [g for g in row.open_groups if g not in still_open]:
+    row.open_groups = [
+        g for g in row.unpatched if fails_by_design(g, next_turn_patches=next_turn_patches)
+    ]
+    fixed_in_part = sorted(n for n in patched.passed if groups.get(n) in row.open_groups)
+    if fixed_in_part or set(row.open_groups) - set(patched.failing_groups()):
         row.problems.append(
             f"groups the patches were not expected to fix pass with them: {fixed_in_part}; "
-            "update open_groups() in matrix/groups.py"
+            "update fails_by_design() in matrix/groups.py"
         )
 
-    upstream_failed = sorted(n for n in patched.failed if not group_of(n))
-    upstream_total = len([n for n in patched.passed | patched.failed if not group_of(n)])
+    upstream_failed = sorted(n for n in patched.failed if n not in groups)
+    upstream_total = len([n for n in patched.passed | patched.failed if n not in groups])
     expected = EXPECTED_WITH_COMPANION.get(row.revision, ()) if row.companion_file else ()
     passing_expected = sorted(n for n in patched.passed if n in expected)
     if passing_expected:

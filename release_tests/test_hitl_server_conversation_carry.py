@@ -22,14 +22,16 @@ import pytest
 from agents import ToolCallOutputItem
 
 from hitl_testkit.fake_responses_api import message
-from hitl_testkit.finished_turn import FINISHES, LOOKED_UP, MODES, turn_ended_on_tool_output
-from hitl_testkit.hitl_producers import run_agent
+from hitl_testkit.finished_turn import FINISHES, LOOKED_UP, turn_ended_on_tool_output
+from hitl_testkit.hitl_producers import MODES, run_agent
 
 
 @pytest.mark.allow_call_model_methods
 @pytest.mark.parametrize("streamed", [False, True], ids=["run", "run_streamed"])
 @pytest.mark.parametrize("finish", list(FINISHES))
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "mode", [pytest.param(mode, marks=pytest.mark.group(f"carry:{mode}")) for mode in MODES]
+)
 async def test_caller_who_carries_the_tool_outputs_into_the_next_turn_continues(
     mode: str, finish: str, streamed: bool
 ) -> None:

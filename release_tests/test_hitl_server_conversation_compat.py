@@ -43,6 +43,8 @@ from hitl_testkit.fake_responses_api import StrictResponsesAPI, message, openai_
 from hitl_testkit.finished_turn import LOOKED_UP, LOOKUP
 from hitl_testkit.hitl_producers import Script, run_agent, scripted_agent, scripted_server
 
+pytestmark = pytest.mark.group("compat")
+
 
 def lookup_tool(needs_approval: bool = False) -> Any:
     @function_tool(needs_approval=needs_approval)

@@ -51,6 +51,7 @@ TARGET = live_target(os.environ)
 BASE_URL, API_KEY = TARGET or (None, "")
 
 pytestmark = [
+    pytest.mark.group("live"),
     pytest.mark.allow_call_model_methods,
     pytest.mark.skipif(
         TARGET is None,

@@ -29,6 +29,7 @@ from agents import RunConfig, RunState
 from hitl_testkit.fake_responses_api import assert_every_call_answered_once, message
 from hitl_testkit.hitl_producers import (
     GATED,
+    MODES,
     PRODUCERS,
     gated_tool,
     open_conversation,
@@ -38,9 +39,6 @@ from hitl_testkit.hitl_producers import (
 )
 
 REJECTION = "The operator did not approve this refund."
-
-
-MODES = ["previous_response_id", "conversation_id", "auto_previous_response_id"]
 
 
 def ways() -> list[Any]:
@@ -55,7 +53,8 @@ def ways() -> list[Any]:
             entry = "run_streamed" if streamed else "run"
             decision = "approve" if approve else "reject"
             case_id = f"{producer}-{mode}-{entry}-{decision}"
-            cases.append(pytest.param(producer, mode, streamed, approve, id=case_id))
+            group = pytest.mark.group(f"api:{producer}")
+            cases.append(pytest.param(producer, mode, streamed, approve, id=case_id, marks=group))
     return cases
 
 

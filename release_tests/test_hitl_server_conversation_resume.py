@@ -26,6 +26,8 @@ from hitl_testkit.fake_responses_api import (
 )
 from hitl_testkit.hitl_producers import model, run_agent
 
+pytestmark = pytest.mark.group("batch")
+
 # Tracing stays off: no trace leaves for the real API.
 RUN_CONFIG = RunConfig(tracing_disabled=True)
 Decision = Literal["reject", "approve", "mixed"]

@@ -42,6 +42,7 @@ from agents import (
 from hitl_testkit.fake_responses_api import assert_every_call_answered_once, message
 from hitl_testkit.finished_turn import LOOKED_UP, LOOKUP
 from hitl_testkit.hitl_producers import (
+    MODES,
     TOOL_USE_BEHAVIORS,
     open_conversation,
     requires_release,
@@ -114,7 +115,6 @@ STATES: dict[str, tuple[tuple[str, ...], Callable[..., Any]]] = {
     "cancelled-stream": (tuple(CANCEL_ON), cancelled_stream),
     "max-turns-handler": (("RunErrorHandlerResult",), max_turns_handler),
 }
-MODES = ["previous_response_id", "conversation_id", "auto_previous_response_id"]
 
 
 def ways() -> list[Any]:
@@ -133,7 +133,15 @@ def ways() -> list[Any]:
                     case_id = f"{state}-{variant}-{mode}-{entry}-{serialization}"
                     streamed = entry == "run_streamed"
                     cases.append(
-                        pytest.param(state, variant, mode, streamed, serialization, id=case_id)
+                        pytest.param(
+                            state,
+                            variant,
+                            mode,
+                            streamed,
+                            serialization,
+                            id=case_id,
+                            marks=pytest.mark.group(f"state:{state}"),
+                        )
                     )
             shift += 1
     return cases

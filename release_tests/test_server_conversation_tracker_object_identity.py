@@ -26,6 +26,8 @@ from agents.run_internal import oai_conversation
 from agents.run_internal.oai_conversation import OpenAIServerConversationTracker
 from agents.usage import Usage
 
+pytestmark = pytest.mark.group("identity")
+
 PROMPT = "Run the thermal, disk and network diagnostics."
 CALLS = ("call_THERMAL", "call_DISK", "call_NETWORK")
 

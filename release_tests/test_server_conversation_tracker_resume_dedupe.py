@@ -26,6 +26,8 @@ from hitl_testkit.tracker_items import (
     two_turns,
 )
 
+pytestmark = pytest.mark.group("guards")
+
 
 def test_hydrate_from_state_skips_outputs_sent_in_an_earlier_turn() -> None:
     agent = Agent(name="test")

@@ -21,6 +21,8 @@ from agents import Agent
 from agents.items import ItemHelpers, RunItem, ToolCallOutputItem
 from agents.run_internal.oai_conversation import OpenAIServerConversationTracker
 
+pytestmark = pytest.mark.group("stale-input-ids")
+
 
 def test_fresh_output_with_the_identity_of_a_hydrated_input_item_is_still_sent(
     monkeypatch: pytest.MonkeyPatch,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+import pytest
+
 from agents import Agent
 from agents.items import (
     HandoffCallItem,
@@ -22,6 +24,8 @@ from agents.run_internal.oai_conversation import OpenAIServerConversationTracker
 from agents.usage import Usage
 
 from hitl_testkit.tracker_items import call_ids_with_output, function_call, tool_output
+
+pytestmark = pytest.mark.group("tracker")
 
 PROMPT = "Please clean up temp_files, run thermal diagnostic, and clean up winsxs_cache."
 DIAGNOSTIC_OUTPUT = "Diagnostic 'thermal' completed. CPU: 23%, Temp: 72C."

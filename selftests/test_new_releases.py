@@ -20,14 +20,13 @@ from fake_index import rewrap_sdist, rewrap_wheel, run_matrix, serve
 
 import releases
 from matrix import check, index, manifest
-from matrix.groups import ALL_GROUPS
 from matrix.paths import CACHE
 from matrix.shell import MatrixError
 
 NEWEST = releases.newest_release()
 PATCH = releases.read_manifest()[NEWEST].fix_file
 FAILING = manifest.failing_without_patches()[NEWEST]
-EXPECTED = [g for g in ALL_GROUPS if g in FAILING]
+EXPECTED = sorted(FAILING)
 ADDED = b"\n# A line added upstream after the newest patch was made.\n"
 
 
@@ -100,7 +99,7 @@ def test_a_known_revision_is_checked_with_its_patch_and_marked_not_in_the_manife
     assert row["ok"], row["problems"]
     assert not row["in_manifest"]
     assert row["fix_file"] == PATCH
-    assert row["unpatched"] == EXPECTED
+    assert sorted(row["unpatched"]) == EXPECTED
     assert row["patched"].endswith("passed")
     assert row["apply_check"] == "ok"
     assert "| 0.99.0 (not yet in the manifest) |" in (report / "matrix-report.md").read_text()
@@ -142,7 +141,9 @@ def test_manifest_update_writes_the_measured_row_of_the_release_that_passed(
     assert manifest.failing_without_patches(copy)["0.99.0"] == FAILING
     assert "0.99.1" not in updated
     assert list(updated)[-2:] == ["0.99.0", "main"]
-    row = manifest.manifest_line("0.99.0", PATCH, EXPECTED)
+    rows = json.loads((report / "matrix-report.json").read_text())["rows"]
+    measured = next(row for row in rows if row["release"] == "0.99.0")["unpatched"]
+    row = manifest.manifest_line("0.99.0", PATCH, measured)
     assert copy.read_text().replace(row + "\n", "") == releases.MANIFEST.read_text()
 
 
