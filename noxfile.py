@@ -88,12 +88,12 @@ MATRIX_SESSIONS = {
         defaults=("0.13.3", NEWEST, "--runs", "5"),
     ),
     "property": MatrixSession(
-        "The resume property on a release: -- RELEASE [--unpatched] [--examples N] [--fresh].",
+        "The resume property on a release: -- RELEASE [--unpatched | --patch FILE] [-- PYTEST...].",
         ("property",),
     ),
     "property_ci": MatrixSession(
-        "The resume property, patched, on the newest release of every file revision.",
-        ("property", "--ci"),
+        "The resume property, patched, under its ci profile, on the newest of each file revision.",
+        ("property", "--ci", "--", "--hypothesis-profile=ci", "--hypothesis-show-statistics"),
         CHECKS,
     ),
     "gates": MatrixSession(

@@ -2,7 +2,8 @@
 for each generator, gate and axis.
 
 Every argument is checked before anything runs: an unknown subcommand, flag or release name, or
-a count below 1, ends in argparse's usage and exit status 2, with nothing written.
+a count below 1, ends in argparse's usage and exit status 2, with nothing written. The arguments
+after `--` are pytest's (`property` alone takes them), and pytest checks them.
 """
 
 from __future__ import annotations
@@ -171,7 +172,11 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     )
     sub.add_argument("--pythons", default=",".join(PYTHONS), help="X.Y,X.Y,...")
     sub.add_argument("--jobs", type=positive, default=3 * (os.cpu_count() or 1))
-    sub = command("property", property_command, "the resume property on releases' environments")
+    sub = command(
+        "property",
+        property_command,
+        "the resume property on releases' environments; arguments after -- go to pytest",
+    )
     sub.add_argument("releases", nargs="*", type=release_name, help="releases to check")
     sub.add_argument("--ci", action="store_true", help="the newest release of each file revision")
     add_property_options(sub)
@@ -195,10 +200,17 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    # What follows `--` is not the matrix's: `property` hands it to pytest unchanged.
+    cut = argv.index("--") if "--" in argv else len(argv)
     top, commands = parser()
-    args, unknown = top.parse_known_args(argv)
+    args, unknown = top.parse_known_args(argv[:cut])
     if unknown:
         commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.command == "property":
+        args.pytest_args = argv[cut + 1 :]
+    elif cut < len(argv):
+        commands[args.command].error("only `property` takes arguments after --, for pytest")
     try:
         CACHE.mkdir(parents=True, exist_ok=True)
         return args.run(args)

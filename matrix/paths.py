@@ -21,10 +21,3 @@ BUILD = ROOT / "build"
 CACHE = Path(os.environ.get("HOTFIX_CACHE") or BUILD / "cache")
 # The evidence behind ISSUE.md; its affected-versions table is generated from patches/manifest.
 EVIDENCE = ROOT / "docs" / "evidence.md"
-# Where a fresh run of the resume property keeps its failures, to replay them first next time.
-PROPERTY_DB = CACHE / "property-db"
-
-
-def property_report(release: str) -> Path:
-    """The resume property's report on one release."""
-    return BUILD / f"property-{release}.md"

@@ -1,77 +1,74 @@
-"""The property's pytest configuration: Hypothesis settings profiles, the run's options, the
-property for the installed release as a fixture, and the report.
+"""The property's pytest configuration: Hypothesis settings profiles, the property's two options,
+and the property for the installed release as a fixture.
 
-Profiles, chosen with Hypothesis's ``--hypothesis-profile``:
+Profiles, chosen with Hypothesis's ``--hypothesis-profile`` (``ci`` when none is named):
 
 - ``ci``: 60 examples, derandomised, no example database; what CI runs.
-- ``fresh``: the same with a random seed (``--hypothesis-seed`` repeats a run), failures saved
-  in and replayed first from the example database that ``--property-db DIR`` names (the matrix
-  names the cache's ``property-db``), and the blob that reproduces a failure printed.
+- ``fresh``: 60 examples with a random seed (``--hypothesis-seed`` repeats a run), failures saved
+  in and replayed first from Hypothesis's example database (``.hypothesis/examples`` in the
+  checkout, or under ``HYPOTHESIS_STORAGE_DIRECTORY``), and the blob that reproduces a failure
+  printed.
+- ``long``: ``fresh`` with 2,000 examples, for a long exploration.
 
-Options (``python -m matrix property`` passes them): ``--property-examples N`` derives a profile
-from the chosen one with N examples; ``--property-report PATH`` says where the report goes (none
-is written without it); ``--property-without P,Q`` leaves producers out;
-``--property-known-defects`` draws what known_defects.py would keep out.
+The options are the property's own; Hypothesis and pytest have nothing for them:
+``--property-without P,Q`` leaves producers out, so that a run can look past a failure it keeps
+shrinking to; ``--property-known-defects`` draws what known_defects.py keeps out, to show an
+upstream defect itself.
 
 Which scenarios the test draws depends on the installed release and on these options, so it is
 registered here, once they are known, as the strategy for ``Scenario``: the test's
-``st.from_type(Scenario)``.
+``st.from_type(Scenario)``. pytest's header says what the release lets the property draw.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings, strategies as st
-from hypothesis.database import DirectoryBasedExampleDatabase
 
-from .harness import ResumeProperty, failure_body
-from .resume_scenario import Scenario
+from .harness import ResumeProperty
+from .resume_scenario import PROPERTY_PRODUCERS, Scenario
+from .sdk_features import missing_producers
 
-settings.register_profile(
-    "ci",
-    max_examples=60,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    print_blob=False,
-)
+# A play takes from milliseconds to over a second, through Runner and the real client.
 settings.register_profile(
     "fresh",
-    parent=settings.get_profile("ci"),
-    derandomize=False,
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
+settings.register_profile("long", settings.get_profile("fresh"), max_examples=2000)
+settings.register_profile(
+    "ci", settings.get_profile("fresh"), derandomize=True, database=None, print_blob=False
+)
+# Loaded before Hypothesis's plugin reads --hypothesis-profile, which overrides it.
+settings.load_profile("ci")
 
 PROPERTY = pytest.StashKey[ResumeProperty]()
+
+
+def producer_names(text: str) -> frozenset[str]:
+    names = frozenset(filter(None, text.split(",")))
+    unknown = names - set(PROPERTY_PRODUCERS)
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown producers {sorted(unknown)}; known: {', '.join(PROPERTY_PRODUCERS)}"
+        )
+    return names
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("resume property")
     group.addoption(
-        "--property-examples",
-        type=int,
-        metavar="N",
-        help="scenarios to try, instead of the Hypothesis profile's max_examples",
+        "--property-without",
+        type=producer_names,
+        default=frozenset(),
+        metavar="P,Q",
+        help="producers to leave out",
     )
-    group.addoption(
-        "--property-db",
-        type=Path,
-        metavar="DIR",
-        help="the example database's directory (none by default)",
-    )
-    group.addoption(
-        "--property-report",
-        type=Path,
-        metavar="PATH",
-        help="where the report goes (none is written without it)",
-    )
-    group.addoption("--property-without", default="", metavar="P,Q", help="producers to leave out")
     group.addoption(
         "--property-known-defects",
         action="store_true",
@@ -79,58 +76,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-@pytest.hookimpl(trylast=True)  # after Hypothesis's plugin has loaded --hypothesis-profile
 def pytest_configure(config: pytest.Config) -> None:
-    derived: dict[str, Any] = {}
-    examples = config.getoption("property_examples")
-    if examples is not None:
-        if examples < 1:
-            raise pytest.UsageError("--property-examples must be at least 1")
-        derived["max_examples"] = examples
-    database = config.getoption("property_db")
-    if database is not None:
-        derived["database"] = DirectoryBasedExampleDatabase(database)
-    if derived:
-        name = "-".join([settings.get_current_profile_name(), *derived])
-        settings.register_profile(name, **derived)
-        settings.load_profile(name)
-    # The SDK logs every refused request; the report already says what was refused.
+    # The SDK logs every refused request; a failing scenario already says what was refused.
     logging.getLogger("openai.agents").setLevel(logging.CRITICAL)
-    without = frozenset(filter(None, config.getoption("property_without").split(",")))
-    try:
-        resume = ResumeProperty(
-            without=without,
-            work_around=not config.getoption("property_known_defects"),
-            report=config.getoption("property_report"),
-        )
-    except ValueError as error:
-        raise pytest.UsageError(f"--property-without: {error}") from None
+    resume = ResumeProperty(
+        without=config.getoption("property_without"),
+        work_around=not config.getoption("property_known_defects"),
+    )
     config.stash[PROPERTY] = resume
     st.register_type_strategy(Scenario, resume.scenarios())
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    resume = config.stash[PROPERTY]
+    lines = [f"resume property on openai-agents {resume.release}: {', '.join(resume.producers)}"]
+    lines += [f"  not on this release: {name} ({why})" for name, why in missing_producers().items()]
+    lines += [f"  worked around: {name}: {why}" for name, why in resume.defects.items()]
+    return lines
 
 
 @pytest.fixture(scope="session")
 def resume_property(pytestconfig: pytest.Config) -> ResumeProperty:
     """The property on the installed release: it plays each scenario on a fresh double."""
     return pytestconfig.stash[PROPERTY]
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    """Write the report once the test has run (or failed to set up): on failure, the minimal
-    failing scenario, which Hypothesis replays last; on success, what the search tried."""
-    outcome = yield
-    report = outcome.get_result()
-    resume = item.config.stash.get(PROPERTY, None)
-    if resume is None or report.when == "teardown" or (report.when == "setup" and report.passed):
-        return
-    if report.failed and call.excinfo is not None:
-        body = failure_body(call.excinfo.value)
-    else:
-        profile = item.config.getoption("hypothesis_profile", None) or "default"
-        body = f"passed: {settings.default.max_examples} examples, profile {profile}"
-        seed = item.config.getoption("hypothesis_seed", None)
-        body += f", seed {seed}" if seed is not None else ""
-        statistics = getattr(item, "hypothesis_statistics", "")
-        body += f"\n\n```\n{statistics.strip()}\n```" if statistics else ""
-    resume.write_report(body)

@@ -2,7 +2,7 @@
 
 The patch makes the tracker send every output the SDK produced locally before an interruption.
 An upstream defect loses outputs in a way no change to hydration can reach; where the installed
-release has it, the property works around it and its report says so.
+release has it, the property works around it and pytest's header says so.
 
 - Handoff beside an interruption (before 0.19.0): ``resolve_interrupted_turn`` treats a handoff
   as done when its *call* item is present, which it always is, instead of its output item
@@ -19,8 +19,7 @@ release has it, the property works around it and its report says so.
 - The next turn on conversation_id where the package carries no next-turn patches for the release
   (patches/manifest): the property does not draw the next turn at all there.
 
-The run's --known-defects (pytest's --property-known-defects) turns the workarounds off, to show
-the defect itself.
+pytest's --property-known-defects turns the workarounds off, to show the defect itself.
 """
 
 from __future__ import annotations

@@ -1,13 +1,12 @@
-"""What the property asserts about one played scenario, and the report a reviewer reads."""
+"""What the property asserts about one played scenario, and what a reviewer reads when it breaks."""
 
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from .resume_runner import FINAL, PlayOutcome
-from .resume_scenario import PROPERTY_PRODUCERS, Scenario, WireIds
+from .resume_scenario import Scenario, WireIds
 from hitl_testkit.fake_responses_api import StrictResponsesAPI
 
 
@@ -87,21 +86,3 @@ def failure_text(
     if refused:
         parts += ["", "refused by the double:", *(f"  {line}" for line in refused)]
     return "\n".join(parts)
-
-
-def write_property_report(
-    path: Path, *, release: str, producers: tuple[str, ...], missing: dict[str, str], body: str
-) -> None:
-    lines = [
-        f"# Resume property on openai-agents {release}",
-        "",
-        f"Producers drawn: {', '.join(producers)}.",
-    ]
-    lines += [f"Not on this release: {name} ({reason})." for name, reason in missing.items()]
-    lines += ["", body.rstrip(), ""]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines))
-
-
-def legend(producers: tuple[str, ...]) -> str:
-    return "\n".join(f"  {name:<13}{PROPERTY_PRODUCERS[name]}" for name in producers)

@@ -7,12 +7,11 @@ defects rule out (known_defects.py); conftest.py registers that strategy for ``S
 ``openai.AsyncOpenAI`` client against a fresh strict Responses API double (resume_runner.py) and
 checks that the double refused no request, that the final context answers every call exactly
 once, and that every tool body that should run ran exactly once, gated ones only when approved
-(resume_report.py). A failure is shrunk to a minimal conversation and saved beside the matrix
-report as build/property-<release>.md; so is a pass, with what the search tried (its events,
-shown by ``--hypothesis-show-statistics``).
+(resume_report.py). A failure is shrunk to a minimal conversation, which pytest prints as the
+failure; ``--hypothesis-show-statistics`` shows what the search tried (the events below).
 
 Settings come from the profile chosen with ``--hypothesis-profile`` (conftest.py); ``python -m
-matrix property`` picks it and the other options.
+matrix property RELEASE -- ...`` passes pytest's arguments through.
 """
 
 from __future__ import annotations
