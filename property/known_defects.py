@@ -43,12 +43,12 @@ HANDOFF_BESIDE_INTERRUPTION = (
 
 
 async def _handoff_runs_after_interruption() -> bool:
-    turn = Turn((Call("call_1a", "gated", False), Call("call_1b", "handoff")), serialise=False)
+    turn = Turn((Call("call_1a", "gated-tool", False), Call("call_1b", "handoff")), serialise=False)
     scenario = Scenario("local", False, (turn,))
     # Play 0: the property's own plays are numbered from 1.
     api = StrictResponsesAPI(ScriptedResponses(scenario, WireIds(0), warm_up=False))
     async with openai_client(api) as client:
-        agent = build_agents(client, [], ("plain", "gated", "handoff"))
+        agent = build_agents(client, [], ("returning-tool", "gated-tool", "handoff"))
         run_config = RunConfig(tracing_disabled=True)
         result = await run_agent(agent, "Please do the work.", run_config, streamed=False)
         state = result.to_state()

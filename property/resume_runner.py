@@ -33,16 +33,16 @@ REJECTION = "The operator did not approve this call."
 FINAL = "Done."
 MAX_ROUNDS = 8
 TOOL_NAMES = {
-    "plain": "plain_tool",
-    "gated": "gated_tool",
-    "raises": "failing_tool",
-    "missing": "no_such_tool",
-    "blocked": "blocked_tool",
-    "redacted": "redacted_tool",
-    "agent": "agent_tool",
-    "gated_agent": "gated_agent_tool",
-    "nested_gated": "nested_agent_tool",
-    "finishing": "finishing_tool",
+    "returning-tool": "plain_tool",
+    "gated-tool": "gated_tool",
+    "raising-tool": "failing_tool",
+    "missing-tool": "no_such_tool",
+    "input-guardrail": "blocked_tool",
+    "output-guardrail": "redacted_tool",
+    "agent-as-tool": "agent_tool",
+    "gated-agent-as-tool": "gated_agent_tool",
+    "agent-with-gated-tool": "nested_agent_tool",
+    "finishing-tool": "finishing_tool",
 }
 # The user's next turn after a run that ended on a tool output.
 NEXT_TURN = "Thanks. What else?"
@@ -96,7 +96,7 @@ class ScriptedResponses:
             names = [tool.get("name", "") for tool in body.get("tools") or []]
             name = next(name for name in names if name.startswith("transfer_to_"))
             arguments = "{}"
-        elif call.producer in {"agent", "gated_agent", "nested_gated"}:
+        elif call.producer in {"agent-as-tool", "gated-agent-as-tool", "agent-with-gated-tool"}:
             name, arguments = TOOL_NAMES[call.producer], json.dumps({"input": call_id})
         else:
             name, arguments = TOOL_NAMES[call.producer], json.dumps({"tag": call_id})
@@ -146,15 +146,15 @@ def build_agents(client: AsyncOpenAI, ran: list[str], producers: tuple[str, ...]
         return record(tag)
 
     tools: list[Any] = [plain_tool, gated_tool, failing_tool]
-    if "blocked" in producers:
+    if "input-guardrail" in producers:
         tools += guarded_tools(record)
-    if "agent" in producers:
+    if "agent-as-tool" in producers:
         helper = Agent(name="helper", model=inner, tools=[inner_tool])
         tools.append(helper.as_tool("agent_tool", "Ask the helper."))
-    if "gated_agent" in producers:
+    if "gated-agent-as-tool" in producers:
         helper = Agent(name="gated_helper", model=inner, tools=[inner_tool])
         tools.append(helper.as_tool("gated_agent_tool", "Ask the helper.", needs_approval=True))
-    if "nested_gated" in producers:
+    if "agent-with-gated-tool" in producers:
 
         @function_tool(needs_approval=True)
         def inner_gated_tool(tag: str) -> str:
@@ -163,7 +163,7 @@ def build_agents(client: AsyncOpenAI, ran: list[str], producers: tuple[str, ...]
         checker = Agent(name="checker", model=inner, tools=[inner_gated_tool])
         tools.append(checker.as_tool("nested_agent_tool", "Ask the checker."))
     behavior: Any = "run_llm_again"
-    if "finishing" in producers:
+    if "finishing-tool" in producers:
         from agents import StopAtTools
 
         @function_tool
@@ -248,7 +248,7 @@ async def _play(
     ids = outcome.ids
     agent = build_agents(client, outcome.ran, producers)
     settings: dict[str, Any] = {"tracing_disabled": True}
-    if "missing" in producers:
+    if "missing-tool" in producers:
         settings["tool_not_found_behavior"] = "return_error_to_model"
     run_config = RunConfig(**settings)
     conversation: dict[str, Any]
@@ -275,7 +275,7 @@ async def _play(
     finishing = [
         f"{ids.wire(call.call_id)} finished"
         for call in scenario.calls()
-        if call.producer == "finishing"
+        if call.producer == "finishing-tool"
     ]
     while True:
         if cancelled:

@@ -19,24 +19,24 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
+from hitl_testkit.hitl_producers import MODES
+
 # Producers, simplest first: Hypothesis shrinks a choice towards the front of the list.
 PROPERTY_PRODUCERS: dict[str, str] = {
-    "plain": "function tool that returns",
-    "gated": "function tool with needs_approval=True",
-    "raises": "function tool that raises (failure_error_function answers)",
-    "missing": "call to a tool that does not exist (tool_not_found_behavior)",
+    "returning-tool": "function tool that returns",
+    "gated-tool": "function tool with needs_approval=True",
+    "raising-tool": "function tool that raises (failure_error_function answers)",
+    "missing-tool": "call to a tool that does not exist (tool_not_found_behavior)",
     "handoff": "handoff to the other agent",
-    "blocked": "function tool whose input guardrail rejects the call",
-    "redacted": "function tool whose output guardrail rejects the result",
-    "agent": "agent as a tool (Agent.as_tool), inner agent calls a plain tool",
-    "gated_agent": "agent as a tool with needs_approval=True",
-    "nested_gated": "agent as a tool whose inner agent calls a gated tool",
-    "finishing": "function tool in StopAtTools: the run finishes on its output (last turn only)",
+    "input-guardrail": "function tool whose input guardrail rejects the call",
+    "output-guardrail": "function tool whose output guardrail rejects the result",
+    "agent-as-tool": "agent as a tool (Agent.as_tool), inner agent calls a plain tool",
+    "gated-agent-as-tool": "agent as a tool with needs_approval=True",
+    "agent-with-gated-tool": "agent as a tool whose inner agent calls a gated tool",
+    "finishing-tool": "function tool in StopAtTools: the run finishes on its output (last turn)",
 }
 # Producers whose call (or whose inner agent's call) interrupts the run for a decision.
-INTERRUPTING = frozenset({"gated", "gated_agent", "nested_gated"})
-# conversation_id first: the mode in which the docs' next turn after a stop tool can be fixed.
-MODES = ("conversation_id", "previous_response_id", "auto_previous_response_id")
+INTERRUPTING = frozenset({"gated-tool", "gated-agent-as-tool", "agent-with-gated-tool"})
 # How the run ends, simplest first: on the model's message; on a tool's output, then the next
 # user turn as the docs say; on a tool's output, its finished state resumed; a streamed run
 # cancelled at the end of a turn (`cancel(mode="after_turn")`) and resumed.
@@ -87,19 +87,20 @@ class Call:
     @property
     def decision_call_id(self) -> str | None:
         """The call id of the interruption this call raises, if it raises one."""
-        if self.producer == "nested_gated":
+        if self.producer == "agent-with-gated-tool":
             return self.inner_call_id
         return self.call_id if self.producer in INTERRUPTING else None
 
     def expected_runs(self) -> set[str]:
         """Tags of the tool bodies that must run exactly once for this call."""
-        if self.producer in {"plain", "raises", "redacted", "finishing"}:
+        returning = {"returning-tool", "raising-tool", "output-guardrail", "finishing-tool"}
+        if self.producer in returning:
             return {self.call_id}
-        if self.producer == "gated":
+        if self.producer == "gated-tool":
             return {self.call_id} if self.approve else set()
-        if self.producer == "agent":
+        if self.producer == "agent-as-tool":
             return {inner_call_id(self.call_id)}
-        if self.producer in {"gated_agent", "nested_gated"}:
+        if self.producer in {"gated-agent-as-tool", "agent-with-gated-tool"}:
             return {inner_call_id(self.call_id)} if self.approve else set()
         return set()
 
@@ -109,7 +110,7 @@ class Call:
         return f"{self.call_id} {self.producer} ({'approved' if self.approve else 'rejected'})"
 
 
-AGENT_PRODUCERS = frozenset({"agent", "gated_agent", "nested_gated"})
+AGENT_PRODUCERS = frozenset({"agent-as-tool", "gated-agent-as-tool", "agent-with-gated-tool"})
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,7 @@ def scenarios(
     count = draw(st.integers(min_value=1, max_value=3))
     lowest = 1 if ending == "message" else 0
     interrupting = draw(st.integers(min_value=lowest, max_value=count))
-    batch_producers = tuple(kind for kind in producers if kind != "finishing")
+    batch_producers = tuple(kind for kind in producers if kind != "finishing-tool")
     drawn = [
         draw(
             turns(
@@ -273,7 +274,7 @@ def scenarios(
         last = drawn[-1]
         kinds = [call.producer for call in last.calls if call.producer != "handoff"]
         calls = [call for call in last.calls if call.producer != "handoff"]
-        finishing = Call(call_id(count, len(last.calls)), "finishing")
+        finishing = Call(call_id(count, len(last.calls)), "finishing-tool")
         calls.insert(draw(st.integers(0, len(kinds))), finishing)
         drawn[-1] = Turn(tuple(calls), last.serialise)
     elif ending == "cancelled_stream":

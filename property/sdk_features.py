@@ -56,22 +56,22 @@ def missing_producers() -> dict[str, str]:
 
     missing: dict[str, str] = {}
     if "needs_approval" not in _parameters(function_tool):
-        missing["gated"] = "function_tool has no needs_approval"
+        missing["gated-tool"] = "function_tool has no needs_approval"
     fields = {field.name for field in dataclasses.fields(RunConfig)}
     if "tool_not_found_behavior" not in fields:
-        missing["missing"] = "RunConfig has no tool_not_found_behavior"
+        missing["missing-tool"] = "RunConfig has no tool_not_found_behavior"
     if not _has_tool_guardrails():
-        missing["blocked"] = missing["redacted"] = "no tool input/output guardrails"
+        missing["input-guardrail"] = missing["output-guardrail"] = "no tool input/output guardrails"
     if not hasattr(Agent, "as_tool"):
-        missing["agent"] = "Agent has no as_tool"
+        missing["agent-as-tool"] = "Agent has no as_tool"
     if "needs_approval" not in _parameters(getattr(Agent, "as_tool", None)):
-        missing["gated_agent"] = "Agent.as_tool has no needs_approval"
+        missing["gated-agent-as-tool"] = "Agent.as_tool has no needs_approval"
     if not _supports_nested_interruptions():
-        missing["nested_gated"] = "Agent.as_tool does not surface nested interruptions"
+        missing["agent-with-gated-tool"] = "Agent.as_tool does not surface nested interruptions"
     try:
         from agents import StopAtTools  # noqa: F401
     except ImportError:
-        missing["finishing"] = "no StopAtTools"
+        missing["finishing-tool"] = "no StopAtTools"
     return missing
 
 
@@ -93,7 +93,7 @@ def supported_endings(producers: tuple[str, ...]) -> tuple[str, ...]:
     from agents.result import RunResultStreaming
 
     missing = set()
-    if "finishing" not in producers:
+    if "finishing-tool" not in producers:
         missing.update({"finished_on_tool", "next_turn"})
     if "mode" not in _parameters(RunResultStreaming.cancel):
         missing.add("cancelled_stream")
