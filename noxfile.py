@@ -21,10 +21,10 @@ nox.needs_version = ">=2024.4.15"
 nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["lint", "matrix"]
 nox.options.error_on_missing_interpreters = True
-MANIFEST = read_manifest()
-NEWEST = newest_release(MANIFEST)
+ROWS = read_manifest()
+NEWEST = newest_release(ROWS)
 # Every release in patches/manifest, tagged with its minor series: `nox -t 0.17` runs 0.17.x.
-RELEASES = [nox.param(v, tags=[v.rsplit(".", 1)[0]]) for v in MANIFEST]
+RELEASES = [nox.param(v, tags=[v.rsplit(".", 1)[0]]) for v in ROWS]
 CHECKS = ["ci", "ci-checks"]
 RELEASE_CHECKS = ["ci", "ci-matrix"]
 # hotfix.py wheel builds with these; wheel-check runs it.

@@ -18,7 +18,9 @@ from .pytest_server import PytestOutcome
 # (Runner over HTTP).
 TRACKER_GROUPS = ("tracker", "stale-input-ids", "identity", "guards")
 # A run that ended on a tool output, then the next turn: one group per server-managed mode.
-NEXT_TURN = "next-turn:"
+NEXT_TURN_PREFIX = "next-turn:"
+# The same next turn by a caller who carries the outputs: one group per mode, which never fails.
+CARRY_PREFIX = "carry:"
 # The next turn the next-turn patches fix: the Conversations API takes the output without a model
 # response. On a response chain the API takes no item without a new response (ISSUE.md).
 DELIVERED_NEXT_TURN = "next-turn:conversation_id"
@@ -27,7 +29,7 @@ DELIVERED_NEXT_TURN = "next-turn:conversation_id"
 def fails_by_design(group: str, *, next_turn_patches: bool) -> bool:
     """Whether a group fails with the release's patches as it fails without them: the next turns
     the release's patches cannot fix."""
-    if not group.startswith(NEXT_TURN):
+    if not group.startswith(NEXT_TURN_PREFIX):
         return False
     return not (next_turn_patches and group == DELIVERED_NEXT_TURN)
 

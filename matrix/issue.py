@@ -13,7 +13,7 @@ from pathlib import Path
 from releases import newest_release, read_manifest
 
 from .envs import held_env
-from .groups import NEXT_TURN
+from .groups import NEXT_TURN_PREFIX
 from .manifest import failing_without_patches
 from .paths import HOTFIX, ROOT
 from .shell import run, say
@@ -50,12 +50,12 @@ def issue_check(python: str) -> int:
         )
     failing = failing_without_patches()
     releases = [version for version in read_manifest() if version != "main"]
-    next_turn = {group for group in failing[newest] if group.startswith(NEXT_TURN)}
+    next_turn = {group for group in failing[newest] if group.startswith(NEXT_TURN_PREFIX)}
     fail_all = [v for v in releases if next_turn and next_turn <= failing[v]]
     claim = f"on every release from {releases[0]} to {newest}"
     if fail_all != releases:
         problems.append(f"patches/manifest has releases that pass the next turn: {claim} is false")
-    modes = sorted(group.removeprefix(NEXT_TURN) for group in next_turn)
+    modes = sorted(group.removeprefix(NEXT_TURN_PREFIX) for group in next_turn)
     problems += [
         f"ISSUE.md does not name the mode `{mode}`" for mode in modes if f"`{mode}`" not in text
     ]

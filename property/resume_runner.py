@@ -45,7 +45,7 @@ TOOL_NAMES = {
     "finishing-tool": "finishing_tool",
 }
 # The user's next turn after a run that ended on a tool output.
-NEXT_TURN = "Thanks. What else?"
+NEXT_USER_TURN = "Thanks. What else?"
 # An outer call id on the wire (WireIds.wire), as an agent tool's inner model finds it.
 CALL_ID = re.compile(r"call_\d[a-z]_p\d+")
 # Stream events that name a call of the current turn, seen while its tools still run.
@@ -306,7 +306,7 @@ async def _play(
                 conversation = {"previous_response_id": result.last_response_id}
             result, cancelled = await run_cancelling(
                 agent,
-                NEXT_TURN,
+                NEXT_USER_TURN,
                 scenario.streamed,
                 frozenset(),
                 run_config=run_config,

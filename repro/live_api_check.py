@@ -26,7 +26,7 @@ from typing import Any
 
 from openai import APIStatusError, AsyncOpenAI
 
-LOOKUP = {
+LOOKUP_TOOL = {
     "type": "function",
     "name": "lookup",
     "description": "Look up the weather in a city.",
@@ -46,7 +46,7 @@ QUESTIONS = (
 )
 
 
-def tool_output(call_id: str) -> dict[str, str]:
+def output_item(call_id: str) -> dict[str, str]:
     return {"type": "function_call_output", "call_id": call_id, "output": "Sunny in Paris."}
 
 
@@ -56,7 +56,7 @@ async def lookup_call(client: AsyncOpenAI, model: str, **continuation: Any) -> t
     response = await client.responses.create(
         model=model,
         input="What is the weather in Paris?",
-        tools=[LOOKUP],  # type: ignore[list-item]
+        tools=[LOOKUP_TOOL],  # type: ignore[list-item]
         tool_choice={"type": "function", "name": "lookup"},
         max_output_tokens=32,
         **continuation,
@@ -80,7 +80,7 @@ async def next_turn(client: AsyncOpenAI, model: str, input: list[Any], **continu
         client.responses.create(
             model=model,
             input=input,
-            tools=[LOOKUP],  # type: ignore[list-item]
+            tools=[LOOKUP_TOOL],  # type: ignore[list-item]
             tool_choice="none",
             max_output_tokens=16,
             **continuation,
@@ -92,8 +92,8 @@ async def on_conversation(client: AsyncOpenAI, model: str, carry: bool) -> str:
     conversation = await client.conversations.create()
     try:
         call_id, _ = await lookup_call(client, model, conversation=conversation.id)
-        await client.conversations.items.create(conversation.id, items=[tool_output(call_id)])
-        carried = [tool_output(call_id)] if carry else []
+        await client.conversations.items.create(conversation.id, items=[output_item(call_id)])
+        carried = [output_item(call_id)] if carry else []
         return await next_turn(client, model, [*carried, NEW_TURN], conversation=conversation.id)
     finally:
         await client.conversations.delete(conversation.id)
@@ -108,7 +108,7 @@ async def check(client: AsyncOpenAI, model: str) -> list[str]:
     call_id, response_id = await lookup_call(client, model)
     answers.append(
         await next_turn(
-            client, model, [tool_output(call_id), NEW_TURN], previous_response_id=response_id
+            client, model, [output_item(call_id), NEW_TURN], previous_response_id=response_id
         )
     )
     return [f"{question}: {answer}" for question, answer in zip(QUESTIONS, answers, strict=False)]

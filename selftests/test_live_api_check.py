@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from repro.live_api_check import NEW_TURN, QUESTIONS, check, tool_output
+from repro.live_api_check import NEW_TURN, QUESTIONS, check, output_item
 
 from hitl_testkit.fake_responses_api import StrictResponsesAPI, message, openai_client
 
@@ -56,13 +56,13 @@ async def test_each_question_is_asked_as_it_says_and_answered_in_one_line() -> N
     first, second = (items[0]["call_id"] for _, items in delivered)
     assert [turn.get("conversation") for turn in turns[:2]] == [c for c, _ in delivered]
     assert turns[0]["input"] == [NEW_TURN]
-    assert turns[1]["input"] == [tool_output(second), NEW_TURN]
+    assert turns[1]["input"] == [output_item(second), NEW_TURN]
     assert first != second
     # Question 3: the output carried into the turn that continues the response that called.
     chained = api.contexts[turns[2]["previous_response_id"]]
     carried = turns[2]["input"][0]["call_id"]
     assert [item["call_id"] for item in chained if item["type"] == "function_call"] == [carried]
-    assert turns[2]["input"] == [tool_output(carried), NEW_TURN]
+    assert turns[2]["input"] == [output_item(carried), NEW_TURN]
     assert "conversation" not in turns[2]
     # Both conversations are deleted again.
     assert api.conversations == {}
