@@ -35,20 +35,12 @@ conversation") drops it.
 Assumptions, not checked against the API: an unknown conversation id is an empty conversation (the
 real API wants it created first), and a second output for one call is accepted. The double never
 rejects a duplicate output: whether the SDK sent an output once is the tests' assertion about the
-SDK (``assert_every_call_answered_once``), not a claim about the server.
+SDK (wire.py's ``assert_every_call_answered_once``), not a claim about the server.
 
 The model is scripted: each request takes the next list of output items from ``script``, or asks a
 callable for them. Its logic knows nothing of a transport: it maps a method, a path and a body to a
-status and a body.
-
-Tests reach it through ``httpx.MockTransport``, with no socket, thread or event loop of its own::
-
-    api = StrictResponsesAPI([[message("Hello!")]])
-    async with openai_client(api) as client:  # a real openai.AsyncOpenAI
-        model = OpenAIResponsesModel(model="gpt-4.1-mini", openai_client=client)
-
-For the live test, which another process runs against ``OPENAI_BASE_URL``,
-``loopback_responses_api.py`` serves the same double on 127.0.0.1.
+status and a body. Tests reach it through ``httpx.MockTransport`` (wire.py's ``openai_client``);
+``loopback_responses_api.py`` serves it on 127.0.0.1 for the live test's other process.
 """
 
 from __future__ import annotations
@@ -58,16 +50,13 @@ import json
 import re
 import sys
 import time
-from collections import Counter
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 if TYPE_CHECKING:
     import httpx
-    from openai import AsyncOpenAI
 
 Item = dict[str, Any]
 # A scripted model as a function: a request's body in, the output items of its response out.
@@ -89,8 +78,6 @@ CALL_TYPES = {
     "shell_call": "shell_call_output",
     "apply_patch_call": "apply_patch_call_output",
 }
-# Where openai_client() sends requests; the transport answers them, so the host is never resolved.
-BASE_URL = "https://example.test/v1"
 
 
 class RequestRejected(Exception):
@@ -141,18 +128,6 @@ class StrictResponsesAPI:
         """Queue the model's next outputs: one list of output items per request."""
         assert isinstance(self.script, list), "this double follows a callable script"
         self.script.extend(turns)
-
-    def outputs_by_call_id(self) -> dict[str, list[Any]]:
-        """Every tool output of any kind the double accepted, by call id, across all requests:
-        the input of responses and the items added to conversations."""
-        outputs: dict[str, list[Any]] = {}
-        received = [_input_items(request) for request in self.accepted]
-        received += [items for _, items in self.conversation_items_created]
-        for items in received:
-            for item in items:
-                if item.get("type") in CALL_TYPES.values():
-                    outputs.setdefault(item["call_id"], []).append(item.get("output"))
-        return outputs
 
     # -- the transport-independent answer
 
@@ -218,7 +193,7 @@ class StrictResponsesAPI:
         self.requests.append(body)
         try:
             context = self._inherited_context(body)
-            new_input = _input_items(body)
+            new_input = input_items(body)
             _check_input(context, new_input)
             output = [self._with_ids(item) for item in self._next_turn(body)]
         except RequestRejected as rejection:
@@ -253,7 +228,7 @@ class StrictResponsesAPI:
             )
         created = [
             {"id": f"item_{next(self._ids):04d}", "status": "completed", **_stored(item)}
-            for item in _input_items({"input": items})
+            for item in input_items({"input": items})
         ]
         self.conversations.setdefault(conversation, []).extend(created)
         self.conversation_items_created.append((conversation, created))
@@ -295,53 +270,6 @@ class StrictResponsesAPI:
             item.setdefault("id", f"msg_{next(self._ids):04d}")
             item.setdefault("role", "assistant")
         return item
-
-
-@asynccontextmanager
-async def openai_client(
-    api: StrictResponsesAPI, max_retries: int = 0
-) -> AsyncIterator[AsyncOpenAI]:
-    """The real ``openai.AsyncOpenAI`` client, answered by ``api`` through httpx.MockTransport.
-
-    No retries unless asked: a refused request is the test's finding, not a reason to ask again.
-    """
-    # Imported here: the loopback server process (loopback_responses_api.py) needs neither.
-    from openai import AsyncOpenAI, DefaultAsyncHttpxClient
-
-    # The HTTP library the installed openai is built on: httpx2 from openai 3 on (0.24.0's lock
-    # installs no httpx), httpx before.
-    http = sys.modules[DefaultAsyncHttpxClient.__mro__[1].__module__.partition(".")[0]]
-    http_client = http.AsyncClient(transport=http.MockTransport(api))
-    try:
-        yield AsyncOpenAI(
-            api_key="test", base_url=BASE_URL, http_client=http_client, max_retries=max_retries
-        )
-    finally:
-        await http_client.aclose()
-
-
-def assert_every_call_answered_once(api: StrictResponsesAPI, last_response_id: str | None) -> None:
-    """No request was refused, and every call of every kind was answered once, over the wire:
-    in the final response's context each call has exactly one output, and no earlier context
-    has an output without its call."""
-    assert api.rejections == []
-    assert len(api.requests) == len(api.accepted)
-    assert last_response_id is not None
-    for context in api.contexts.values():
-        calls = Counter(
-            (CALL_TYPES[item["type"]], item["call_id"])
-            for item in context
-            if item.get("type") in CALL_TYPES
-        )
-        answers = Counter(
-            (item["type"], item["call_id"])
-            for item in context
-            if item.get("type") in CALL_TYPES.values()
-        )
-        if context is api.contexts[last_response_id]:
-            assert answers == calls
-        else:
-            assert not answers - calls
 
 
 def _stored(item: Item) -> Item:
@@ -392,7 +320,7 @@ def _conversation_id(body: dict[str, Any]) -> str | None:
     return conversation if isinstance(conversation, str) else None
 
 
-def _input_items(body: dict[str, Any]) -> list[Item]:
+def input_items(body: dict[str, Any]) -> list[Item]:
     value = body.get("input")
     if value is None:
         return []
@@ -468,21 +396,4 @@ def _response(response_id: str, body: dict[str, Any], output: list[Item]) -> dic
             "output_tokens_details": {"reasoning_tokens": 0},
             "total_tokens": 2,
         },
-    }
-
-
-def message(text: str) -> Item:
-    return {
-        "type": "message",
-        "role": "assistant",
-        "content": [{"type": "output_text", "text": text, "annotations": []}],
-    }
-
-
-def call(call_id: str, name: str, arguments: dict[str, Any] | None = None) -> Item:
-    return {
-        "type": "function_call",
-        "call_id": call_id,
-        "name": name,
-        "arguments": json.dumps(arguments or {}),
     }

@@ -20,7 +20,7 @@ from openai import AsyncOpenAI
 
 from agents import Agent, RunConfig, StopAtTools, function_tool
 
-from .fake_responses_api import StrictResponsesAPI, call
+from .fake_responses_api import StrictResponsesAPI
 from .hitl_producers import (
     TOOL_USE_BEHAVIORS,
     Script,
@@ -30,6 +30,7 @@ from .hitl_producers import (
     scripted_agent,
     scripted_server,
 )
+from .wire import call
 
 LOOKUP = call("call_LOOKUP", "lookup_order", {"order_id": "order_1"})
 NOTIFY = call("call_NOTIFY", "notify_customer", {"order_id": "order_1"})

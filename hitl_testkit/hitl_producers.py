@@ -33,7 +33,8 @@ from agents import (
     tool_output_guardrail,
 )
 
-from .fake_responses_api import StrictResponsesAPI, call, message, openai_client
+from .fake_responses_api import StrictResponsesAPI
+from .wire import call, message, openai_client
 
 GATED = {
     "type": "function_call",

@@ -15,7 +15,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from types import FrameType
 from typing import Any
 
-from .fake_responses_api import Item, StrictResponsesAPI, _input_items, message
+from .fake_responses_api import Item, StrictResponsesAPI, input_items
+from .wire import message
 
 
 class LoopbackServer:
@@ -76,7 +77,7 @@ PARALLEL_BATCH: list[Item] = [
 
 def report_scenario(body: dict[str, Any]) -> list[Item]:
     """Greet, answer the request for parallel work with the mixed batch, then summarise."""
-    items = _input_items(body)
+    items = input_items(body)
     if any(item.get("type") == "function_call_output" for item in items):
         return [message("All requested operations have been handled.")]
     if "parallel" in json.dumps(items):

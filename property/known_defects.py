@@ -33,8 +33,9 @@ from agents import RunConfig
 
 from .resume_runner import REJECTION, ScriptedResponses, build_agents
 from .resume_scenario import Call, Scenario, Turn, WireIds
-from hitl_testkit.fake_responses_api import StrictResponsesAPI, openai_client
+from hitl_testkit.fake_responses_api import StrictResponsesAPI
 from hitl_testkit.hitl_producers import run_agent
+from hitl_testkit.wire import openai_client
 
 HANDOFF_BESIDE_INTERRUPTION = (
     "a handoff in a batch that interrupts never runs on resume "

@@ -8,6 +8,7 @@ from typing import Any
 from .resume_runner import FINAL, PlayOutcome
 from .resume_scenario import Scenario, WireIds
 from hitl_testkit.fake_responses_api import StrictResponsesAPI
+from hitl_testkit.wire import outputs_by_call_id
 
 
 def problems(api: StrictResponsesAPI, scenario: Scenario, outcome: PlayOutcome) -> list[str]:
@@ -35,7 +36,7 @@ def problems(api: StrictResponsesAPI, scenario: Scenario, outcome: PlayOutcome) 
             found.append(f"final context holds calls {dict(made)}, expected each of {calls} once")
         if answered != Counter(calls):
             found.append(f"final context answers {dict(answered)}, expected each of {calls} once")
-    sent = {local(call_id): outputs for call_id, outputs in api.outputs_by_call_id().items()}
+    sent = {local(call_id): outputs for call_id, outputs in outputs_by_call_id(api).items()}
     twice = {call_id: len(sent[call_id]) for call_id in calls if len(sent.get(call_id, [])) > 1}
     if twice:
         found.append(f"outputs sent more than once across requests: {twice}")

@@ -19,13 +19,9 @@ from openai import AsyncOpenAI
 from agents import Agent, OpenAIResponsesModel, RunConfig, Runner, RunState, function_tool
 
 from .resume_scenario import Call, Scenario, WireIds, inner_call_id
-from hitl_testkit.fake_responses_api import (
-    Item,
-    StrictResponsesAPI,
-    message,
-    openai_client,
-)
+from hitl_testkit.fake_responses_api import Item, StrictResponsesAPI
 from hitl_testkit.hitl_producers import run_agent
+from hitl_testkit.wire import message, openai_client
 
 OUTER_MODEL = "gpt-4.1-mini"
 INNER_MODEL = "gpt-4.1-nano"

@@ -21,9 +21,9 @@ import pytest
 
 from agents import ToolCallOutputItem
 
-from hitl_testkit.fake_responses_api import message
 from hitl_testkit.finished_turn import FINISHES, LOOKED_UP, turn_ended_on_tool_output
 from hitl_testkit.hitl_producers import MODES, run_agent
+from hitl_testkit.wire import message, outputs_by_call_id
 
 
 @pytest.mark.allow_call_model_methods
@@ -54,5 +54,5 @@ async def test_caller_who_carries_the_tool_outputs_into_the_next_turn_continues(
 
         assert second.final_output == "Anything else?"
         assert turn.api.rejections == []
-        assert turn.api.outputs_by_call_id()["call_LOOKUP"][-1] == LOOKED_UP
+        assert outputs_by_call_id(turn.api)["call_LOOKUP"][-1] == LOOKED_UP
         assert turn.ran == ["lookup_order"]

@@ -39,9 +39,10 @@ from agents import (
     function_tool,
 )
 
-from hitl_testkit.fake_responses_api import StrictResponsesAPI, message, openai_client
+from hitl_testkit.fake_responses_api import StrictResponsesAPI
 from hitl_testkit.finished_turn import LOOKED_UP, LOOKUP
 from hitl_testkit.hitl_producers import Script, run_agent, scripted_agent, scripted_server
+from hitl_testkit.wire import message, openai_client
 
 pytestmark = pytest.mark.group("compat")
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import pytest
 
-from hitl_testkit.fake_responses_api import assert_every_call_answered_once, message
 from hitl_testkit.finished_turn import FINISHES, LOOKED_UP, turn_ended_on_tool_output
 from hitl_testkit.hitl_producers import MODES, run_agent
+from hitl_testkit.wire import assert_every_call_answered_once, message, outputs_by_call_id
 
 
 @pytest.mark.allow_call_model_methods
@@ -43,7 +43,7 @@ async def test_next_turn_after_a_run_that_ended_on_a_tool_output_reaches_the_ser
 
         assert second.final_output == "Anything else?"
         assert_every_call_answered_once(turn.api, second.last_response_id)
-        outputs = turn.api.outputs_by_call_id()
+        outputs = outputs_by_call_id(turn.api)
         assert outputs.pop("call_LOOKUP") == [LOOKED_UP]
         assert ["call_LOOKUP", *outputs] == turn.answered
         assert turn.ran == ["lookup_order"]

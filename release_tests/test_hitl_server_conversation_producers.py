@@ -26,7 +26,6 @@ import pytest
 
 from agents import RunConfig, RunState
 
-from hitl_testkit.fake_responses_api import assert_every_call_answered_once, message
 from hitl_testkit.hitl_producers import (
     GATED,
     MODES,
@@ -37,6 +36,7 @@ from hitl_testkit.hitl_producers import (
     scripted_agent,
     scripted_server,
 )
+from hitl_testkit.wire import assert_every_call_answered_once, message, outputs_by_call_id
 
 REJECTION = "The operator did not approve this refund."
 
@@ -94,7 +94,7 @@ async def test_resume_sends_each_local_output_of_the_interrupted_turn_once(
         assert resumed.final_output == "Done."
         assert resumed.interruptions == []
         assert_every_call_answered_once(api, resumed.last_response_id)
-        outputs = api.outputs_by_call_id()
+        outputs = outputs_by_call_id(api)
         assert outputs["call_REFUND"] == ["Refunded order_1." if approve else REJECTION]
         for call_id, expected in scenario.outputs.items():
             assert outputs[call_id] == [expected]

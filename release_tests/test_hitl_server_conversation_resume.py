@@ -17,14 +17,15 @@ from openai import AsyncOpenAI
 
 from agents import Agent, RunConfig, RunState, function_tool
 
-from hitl_testkit.fake_responses_api import (
-    StrictResponsesAPI,
+from hitl_testkit.fake_responses_api import StrictResponsesAPI
+from hitl_testkit.hitl_producers import model, run_agent
+from hitl_testkit.wire import (
     assert_every_call_answered_once,
     call,
     message,
     openai_client,
+    outputs_by_call_id,
 )
-from hitl_testkit.hitl_producers import model, run_agent
 
 pytestmark = pytest.mark.group("batch")
 
@@ -141,7 +142,7 @@ async def test_resume_after_mixed_parallel_calls_delivers_every_tool_output(
         assert resumed.final_output == "Done."
         assert resumed.interruptions == []
         assert_every_call_answered_once(api, resumed.last_response_id)
-        outputs = api.outputs_by_call_id()
+        outputs = outputs_by_call_id(api)
         assert outputs["call_DIAG"] == [diagnostic_output("thermal")]
         targets = {"call_CLEANUP1": "temp_files", "call_CLEANUP2": "winsxs_cache"}
         # Approved calls run concurrently on resume, in no promised order.
@@ -181,7 +182,7 @@ async def test_resume_delivers_every_tool_output_after_a_second_mixed_interrupti
         assert ran[0] == "run_diagnostic:thermal"
         assert Counter(ran[1:3]) == Counter(["run_cleanup:temp_files", "run_cleanup:winsxs_cache"])
         assert ran[3:] == ["run_diagnostic:disk"]
-        outputs = api.outputs_by_call_id()
+        outputs = outputs_by_call_id(api)
         assert outputs["call_DIAG"] == [diagnostic_output("thermal")]
         assert outputs["call_DIAG2"] == [diagnostic_output("disk")]
         assert outputs["call_CLEANUP3"] == [REJECTION]

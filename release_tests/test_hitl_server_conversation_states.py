@@ -39,7 +39,6 @@ from agents import (
     function_tool,
 )
 
-from hitl_testkit.fake_responses_api import assert_every_call_answered_once, message
 from hitl_testkit.finished_turn import LOOKED_UP, LOOKUP
 from hitl_testkit.hitl_producers import (
     MODES,
@@ -50,6 +49,7 @@ from hitl_testkit.hitl_producers import (
     scripted_agent,
     scripted_server,
 )
+from hitl_testkit.wire import assert_every_call_answered_once, message, outputs_by_call_id
 
 STOPPED = "Stopped after one turn."
 # A state that ends its run at max_turns keeps that limit: Runner.run(state) restores it from the
@@ -187,5 +187,5 @@ async def test_resume_sends_the_tool_output_of_the_saved_state_once(
 
         assert resumed.final_output == "Done."
         assert_every_call_answered_once(api, resumed.last_response_id)
-        assert api.outputs_by_call_id() == {"call_LOOKUP": [LOOKED_UP]}
+        assert outputs_by_call_id(api) == {"call_LOOKUP": [LOOKED_UP]}
         assert ran == ["lookup_order"]

@@ -27,7 +27,8 @@ from openai import BadRequestError
 
 from agents import Agent, OpenAIResponsesModel, RunConfig, Runner, RunState, function_tool
 
-from hitl_testkit.fake_responses_api import StrictResponsesAPI, call, message, openai_client
+from hitl_testkit.fake_responses_api import StrictResponsesAPI
+from hitl_testkit.wire import call, message, openai_client
 
 # Every call in these scenarios is about one order.
 ORDER = {"order_id": "order_1"}

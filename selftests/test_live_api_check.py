@@ -15,7 +15,8 @@ from typing import Any
 
 from repro.live_api_check import NEW_TURN, QUESTIONS, check, output_item
 
-from hitl_testkit.fake_responses_api import StrictResponsesAPI, message, openai_client
+from hitl_testkit.fake_responses_api import StrictResponsesAPI
+from hitl_testkit.wire import message, openai_client
 
 SCRIPT = Path(__file__).resolve().parent.parent / "repro" / "live_api_check.py"
 
