@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # The manifest and the patches are read by releases.py, next to this file: run as a script, this
-# file's directory comes first on sys.path.
+# file's directory comes first on sys.path, and so repro/ and hitl_testkit/ import for `verify`.
 from releases import (
     MODULE,
     PATCHES,
@@ -347,15 +347,10 @@ def _replay_through_runner(fix: Fix) -> list[str]:
     """Resume through Runner against the in-process double: repro/resume_after_approval.py."""
     import asyncio
 
-    sys.path.insert(0, str(PATCHES.parent))
     try:
         from repro.resume_after_approval import next_turn_verdict, verdicts
     except ModuleNotFoundError as error:
-        if error.name not in {
-            "repro",
-            "repro.resume_after_approval",
-            "hitl_testkit",
-        }:
+        if error.name not in {"repro", "repro.resume_after_approval", "hitl_testkit"}:
             raise
         raise HotfixError(f"run hotfix.py from a full checkout ({error})") from None
     results = {

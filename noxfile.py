@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nox
 
+# nox loads this file by its path, without its folder on sys.path, where releases.py is.
 sys.path.insert(0, str(Path(__file__).parent))
 from releases import newest_release, read_manifest  # noqa: E402
 
