@@ -364,49 +364,28 @@ def _replay_through_runner(fix: Fix) -> list[str]:
 
 
 def _replay_report_scenario() -> str:
-    from openai.types.responses import ResponseFunctionToolCall
-
+    """The report's scenario at the tracker: resumed after a rejected approval, it must send the
+    output of the call that ran before the interruption as well as the rejection's."""
     from agents import Agent
-    from agents.items import ModelResponse, ToolApprovalItem, ToolCallItem, ToolCallOutputItem
+    from agents.items import ModelResponse, ToolApprovalItem, ToolCallItem
     from agents.run_internal.oai_conversation import OpenAIServerConversationTracker
     from agents.usage import Usage
 
+    import hitl_testkit.tracker_items as testkit
+
     agent: Agent = Agent(name="verify")
-    calls = [
-        ResponseFunctionToolCall(
-            id=f"fc_{call_id}",
-            type="function_call",
-            call_id=call_id,
-            name=name,
-            arguments="{}",
-            status="completed",
-        )
-        for call_id, name in [("call_GATED", "run_cleanup"), ("call_PLAIN", "run_diagnostic")]
-    ]
-
-    def output(call_id: str, text: str) -> ToolCallOutputItem:
-        raw = {"type": "function_call_output", "call_id": call_id, "output": text}
-        return ToolCallOutputItem(agent=agent, raw_item=raw, output=text)  # type: ignore[arg-type]
-
-    tracker = OpenAIServerConversationTracker(previous_response_id="resp_1")
-    tracker.hydrate_from_state(
-        original_input="go",
-        generated_items=[
-            *(ToolCallItem(agent=agent, raw_item=call) for call in calls),
-            output("call_PLAIN", "plain ran"),
-            ToolApprovalItem(agent=agent, raw_item=calls[0], tool_name="run_cleanup"),
-        ],
-        model_responses=[ModelResponse(output=list(calls), usage=Usage(), response_id="resp_1")],
+    gated = testkit.function_call("fc_call_GATED", "call_GATED", "run_cleanup")
+    calls = [gated, testkit.function_call("fc_call_PLAIN", "call_PLAIN", "run_diagnostic")]
+    items = [ToolCallItem(agent=agent, raw_item=call) for call in calls]
+    items.append(testkit.tool_output(agent, "call_PLAIN", "plain ran"))
+    approval = ToolApprovalItem(agent=agent, raw_item=gated, tool_name="run_cleanup")
+    prepared = testkit.resumed_input(
+        OpenAIServerConversationTracker(previous_response_id="resp_1"),
+        [*items, approval],
+        [ModelResponse(output=calls, usage=Usage(), response_id="resp_1")],
+        [*items, testkit.tool_output(agent, "call_GATED", "not approved")],
     )
-    prepared = tracker.prepare_input(
-        "go",
-        [
-            *(ToolCallItem(agent=agent, raw_item=call) for call in calls),
-            output("call_PLAIN", "plain ran"),
-            output("call_GATED", "not approved"),
-        ],
-    )
-    sent = sorted(item["call_id"] for item in prepared if isinstance(item, dict))  # type: ignore[index]
+    sent = sorted(testkit.call_ids_with_output(prepared))
     if sent != ["call_GATED", "call_PLAIN"]:
         return (
             f"a resumed run would send outputs for {sent}, not for both calls, and the API "
