@@ -12,9 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from packaging.version import InvalidVersion, Version
-
-from releases import MODULE, PatchError, newest_release
+from releases import MODULE, PatchError, newest_release, version_key
 
 from . import __doc__ as description
 from .applies_to import applies_to
@@ -40,11 +38,11 @@ def positive(text: str) -> int:
 
 
 def release_name(text: str) -> str:
-    if text == "main":
-        return text
+    """A release as releases.py orders it (PEP 440, without a local label), or main."""
     try:
-        Version(text)
-    except InvalidVersion:
+        if text != "main":
+            version_key(text)
+    except PatchError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is neither a release such as 0.24.0 nor main"
         ) from None

@@ -18,9 +18,8 @@ import zipfile
 from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
-from packaging.version import Version
 
-from releases import newest_of_each_revision, write_atomically
+from releases import newest_of_each_revision, numbered, write_atomically
 
 from .check import run_matrix
 from .envs import python_version
@@ -58,12 +57,12 @@ def requires_python(release: str) -> str:
 
 def supports(specifier: str, version: str) -> bool:
     """Whether Python X.Y meets a Requires-Python specifier (PEP 440), any valid one."""
-    return SpecifierSet(specifier).contains(Version(version), prereleases=True)
+    return SpecifierSet(specifier).contains(version, prereleases=True)
 
 
 def pythons_command(args: argparse.Namespace) -> int:
     """args: releases (default: see the module's docstring), pythons (X.Y,X.Y,...), jobs."""
-    releases = args.releases or sorted({*STALE_INPUT_IDS, *newest_of_each_revision()}, key=Version)
+    releases = args.releases or numbered({*STALE_INPUT_IDS, *newest_of_each_revision()})
     columns: dict[str, dict[str, str]] = {}
     failed = False
     for version in args.pythons.split(","):
