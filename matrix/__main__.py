@@ -9,26 +9,40 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import shlex
 import sys
 from pathlib import Path
 
 from releases import MODULE, PatchError, newest_release, version_key
 
 from . import __doc__ as description
-from .applies_to import applies_to
-from .check import run_matrix, select_releases
-from .documents import evidence_table
-from .gates import gates
-from .issue import issue_check
-from .manifest import update
-from .paths import BUILD, CACHE
-from .property import add_options as add_property_options, property_command
-from .pythons import PYTHONS, pythons_command
-from .random_order import random_order
+from .paths import BUILD, CACHE, ROOT
 from .shell import MatrixError
-from .upstream_ci import upstream_ci
-from .upstream_series import upstream_series
-from .wheels import wheel_check
+
+try:
+    from .applies_to import applies_to
+    from .check import run_matrix, select_releases
+    from .documents import evidence_table
+    from .gates import gates
+    from .issue import issue_check
+    from .manifest import update
+    from .property import add_options as add_property_options, property_command
+    from .pythons import PYTHONS, pythons_command
+    from .random_order import random_order
+    from .upstream_ci import upstream_ci
+    from .upstream_series import upstream_series
+    from .wheels import wheel_check
+except ModuleNotFoundError as missing:
+    # Run outside nox, the matrix may lack what it imports besides the standard library: say in
+    # one line how to install pyproject.toml's `matrix` group, and stop as a usage error does.
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    group = re.findall(r'"(.+?)"', re.search(r"^matrix = \[(.*?)\]", pyproject, re.M | re.S)[1])
+    if missing.name not in {re.split("[<>=!~;[ ]", r)[0].replace("-", "_") for r in group}:
+        raise
+    install = shlex.join([sys.executable, "-m", "pip", "install", *group])
+    print(f"matrix: {missing}; install what it needs: {install}", file=sys.stderr)
+    sys.exit(2)
 
 
 def positive(text: str) -> int:
