@@ -19,11 +19,8 @@ else is refused and nothing is written. Every new file is computed whole before 
 and each is replaced atomically; if a later write fails, the files already written are put back,
 so an install is never left half-patched.
 
-`wheel` builds the release's own wheel (fetched by pip from the index it is set to, which checks
-the file's sha256) with every patch on, as `<release>+hotfix.<what it carries>`, and records the
-patches in its .dist-info/hotfix.json, which `status` reads. It needs the `wheel` package, which
-unpacks, repacks and rewrites RECORD; the same inputs give the same bytes (SOURCE_DATE_EPOCH is the
-release wheel's newest file time).
+`wheel` builds the release's own wheel with every patch on, for a lockfile; its code is in
+hotfix_wheel.py, next to this file, read for that command only (it needs pip and `wheel`).
 
 Exit status, for scripts (`status --json` prints the state as JSON):
   0  done; for status, the state was read
@@ -36,21 +33,15 @@ Exit status, for scripts (`status --json` prints the state as JSON):
 from __future__ import annotations
 
 import argparse
-import datetime
-import hashlib
 import importlib.metadata
 import importlib.util
 import json
-import os
-import subprocess
 import sys
-import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 # The manifest and the patches are read by releases.py, next to this file: run as a script, this
-# file's directory comes first on sys.path.
+# file's directory comes first on sys.path, and so repro/ and hitl_testkit/ import for `verify`.
 from releases import (
     MODULE,
     PATCHES,
@@ -67,6 +58,9 @@ from releases import (
 
 EXIT_VERIFY_FAILED, EXIT_NOTHING_TO_DO, EXIT_REFUSED = 1, 3, 4
 UNPATCHED, FIX_ONLY, PATCHED, PARTLY = "unpatched", "fix-only", "patched", "partly patched"
+# The file in a built wheel's .dist-info that lists its patches: hotfix_wheel.py writes it, and
+# status and revert read it.
+WHEEL_RECORD = "hotfix.json"
 
 
 class HotfixError(PatchError):
@@ -203,7 +197,7 @@ def next_turn_note(fix: Fix) -> str:
 
 def built_wheel(site: Path) -> dict[str, object] | None:
     """What a wheel built by `hotfix.py wheel` says it carries, if the install is one."""
-    for record in site.glob("openai_agents-*+*.dist-info/hotfix.json"):
+    for record in site.glob(f"openai_agents-*+*.dist-info/{WHEEL_RECORD}"):
         return json.loads(record.read_text())
     return None
 
@@ -243,80 +237,7 @@ def status(fix: Fix, site: Path) -> str:
         line += (
             f"\ninstalled from the built wheel {wheel['version']}: {', '.join(wheel['patches'])}"
         )
-    note = report["next_turn_note"]
-    return f"{line}\n{note}" if note else line
-
-
-def wheel_label(fix: Fix) -> str:
-    """The local version label of a built wheel: what it carries, then the start of a digest of
-    its patches, so that a wheel built from changed patches has a version of its own."""
-    parts = [
-        "tracker",
-        *(["identity"] if fix.companion else []),
-        *(["nextturn"] if fix.next_turn else []),
-    ]
-    patches = b"".join((PATCHES / name).read_bytes() for name in fix.names())
-    return "hotfix." + ".".join([*parts, hashlib.sha256(patches).hexdigest()[:8]])
-
-
-def build_wheel(fix: Fix, out: Path) -> Path:
-    """The release's own wheel with every patch on, as `<release>+<label>`, in `out`."""
-    if importlib.util.find_spec("wheel") is None:
-        raise HotfixError(
-            f"`hotfix.py wheel` needs the wheel package for {sys.executable} "
-            "(pip install wheel); nothing built"
-        )
-    with tempfile.TemporaryDirectory() as scratch:
-        fetched = Path(scratch) / "fetched"
-        download = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
-        download += [
-            "--only-binary",
-            ":all:",
-            "--dest",
-            str(fetched),
-            f"openai-agents=={fix.version}",
-        ]
-        run_checked(download)
-        wheels = sorted(fetched.glob(f"openai_agents-{fix.version}-*.whl"))
-        if len(wheels) != 1:
-            raise HotfixError(
-                f"pip fetched {len(wheels)} wheels of openai-agents {fix.version}, not one; "
-                "nothing built"
-            )
-        with zipfile.ZipFile(wheels[0]) as original:
-            newest = max(info.date_time for info in original.infolist())
-        epoch = int(datetime.datetime(*newest, tzinfo=datetime.timezone.utc).timestamp())
-        unpacked = Path(scratch) / "unpacked"
-        wheel_cli = [sys.executable, "-m", "wheel"]
-        run_checked([*wheel_cli, "unpack", "--dest", str(unpacked), str(wheels[0])])
-        root = unpacked / f"openai_agents-{fix.version}"
-        apply(fix, root)
-        label = wheel_label(fix)
-        record = {
-            "release": fix.version,
-            "version": f"{fix.version}+{label}",
-            "patches": fix.names(),
-            "next_turn_fix": bool(fix.next_turn),
-        }
-        info = root / f"openai_agents-{fix.version}.dist-info" / "hotfix.json"
-        info.write_text(json.dumps(record, indent=2) + "\n")
-        out.mkdir(parents=True, exist_ok=True)
-        packed = Path(scratch) / "packed"
-        packed.mkdir()
-        env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
-        pack = [*wheel_cli, "pack", "--dest-dir", str(packed), "--local-version", label, str(root)]
-        run_checked(pack, env=env)
-        (built,) = packed.glob("*.whl")
-        target = out / built.name
-        write_atomically(target, built.read_bytes())
-    return target
-
-
-def run_checked(command: list[str], env: dict[str, str] | None = None) -> None:
-    done = subprocess.run(command, capture_output=True, text=True, env=env)
-    if done.returncode:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-1:]
-        raise HotfixError(f"{' '.join(command[1:4])} failed: {' '.join(tail)}; nothing built")
+    return f"{line}\n{report['next_turn_note']}"
 
 
 def apply(fix: Fix, site: Path, *, fix_only: bool = False) -> str:
@@ -426,15 +347,10 @@ def _replay_through_runner(fix: Fix) -> list[str]:
     """Resume through Runner against the in-process double: repro/resume_after_approval.py."""
     import asyncio
 
-    sys.path.insert(0, str(PATCHES.parent))
     try:
         from repro.resume_after_approval import next_turn_verdict, verdicts
     except ModuleNotFoundError as error:
-        if error.name not in {
-            "repro",
-            "repro.resume_after_approval",
-            "hitl_testkit",
-        }:
+        if error.name not in {"repro", "repro.resume_after_approval", "hitl_testkit"}:
             raise
         raise HotfixError(f"run hotfix.py from a full checkout ({error})") from None
     results = {
@@ -448,49 +364,28 @@ def _replay_through_runner(fix: Fix) -> list[str]:
 
 
 def _replay_report_scenario() -> str:
-    from openai.types.responses import ResponseFunctionToolCall
-
+    """The report's scenario at the tracker: resumed after a rejected approval, it must send the
+    output of the call that ran before the interruption as well as the rejection's."""
     from agents import Agent
-    from agents.items import ModelResponse, ToolApprovalItem, ToolCallItem, ToolCallOutputItem
+    from agents.items import ModelResponse, ToolApprovalItem, ToolCallItem
     from agents.run_internal.oai_conversation import OpenAIServerConversationTracker
     from agents.usage import Usage
 
+    import hitl_testkit.tracker_items as testkit
+
     agent: Agent = Agent(name="verify")
-    calls = [
-        ResponseFunctionToolCall(
-            id=f"fc_{call_id}",
-            type="function_call",
-            call_id=call_id,
-            name=name,
-            arguments="{}",
-            status="completed",
-        )
-        for call_id, name in [("call_GATED", "run_cleanup"), ("call_PLAIN", "run_diagnostic")]
-    ]
-
-    def output(call_id: str, text: str) -> ToolCallOutputItem:
-        raw = {"type": "function_call_output", "call_id": call_id, "output": text}
-        return ToolCallOutputItem(agent=agent, raw_item=raw, output=text)  # type: ignore[arg-type]
-
-    tracker = OpenAIServerConversationTracker(previous_response_id="resp_1")
-    tracker.hydrate_from_state(
-        original_input="go",
-        generated_items=[
-            *(ToolCallItem(agent=agent, raw_item=call) for call in calls),
-            output("call_PLAIN", "plain ran"),
-            ToolApprovalItem(agent=agent, raw_item=calls[0], tool_name="run_cleanup"),
-        ],
-        model_responses=[ModelResponse(output=list(calls), usage=Usage(), response_id="resp_1")],
+    gated = testkit.function_call("fc_call_GATED", "call_GATED", "run_cleanup")
+    calls = [gated, testkit.function_call("fc_call_PLAIN", "call_PLAIN", "run_diagnostic")]
+    items = [ToolCallItem(agent=agent, raw_item=call) for call in calls]
+    items.append(testkit.tool_output(agent, "call_PLAIN", "plain ran"))
+    approval = ToolApprovalItem(agent=agent, raw_item=gated, tool_name="run_cleanup")
+    prepared = testkit.resumed_input(
+        OpenAIServerConversationTracker(previous_response_id="resp_1"),
+        [*items, approval],
+        [ModelResponse(output=calls, usage=Usage(), response_id="resp_1")],
+        [*items, testkit.tool_output(agent, "call_GATED", "not approved")],
     )
-    prepared = tracker.prepare_input(
-        "go",
-        [
-            *(ToolCallItem(agent=agent, raw_item=call) for call in calls),
-            output("call_PLAIN", "plain ran"),
-            output("call_GATED", "not approved"),
-        ],
-    )
-    sent = sorted(item["call_id"] for item in prepared if isinstance(item, dict))  # type: ignore[index]
+    sent = sorted(testkit.call_ids_with_output(prepared))
     if sent != ["call_GATED", "call_PLAIN"]:
         return (
             f"a resumed run would send outputs for {sent}, not for both calls, and the API "
@@ -527,8 +422,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--json goes with status only")
     try:
         if args.command == "wheel":
-            built = build_wheel(read_fix(release_for(args.version)), args.out)
-            print(f"{built} sha256={hashlib.sha256(built.read_bytes()).hexdigest()}")
+            # hotfix_wheel imports this module as `hotfix`: run as a script, it is `__main__`, and
+            # is entered under both names rather than loaded a second time.
+            sys.modules.setdefault("hotfix", sys.modules[__name__])
+            from hotfix_wheel import build_wheel
+
+            print(build_wheel(read_fix(release_for(args.version)), args.out))
             return 0
         version, site = args.version, args.site
         if site is None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nox
 
+# nox loads this file by its path, without its folder on sys.path, where releases.py is.
 sys.path.insert(0, str(Path(__file__).parent))
 from releases import newest_release, read_manifest  # noqa: E402
 
@@ -140,17 +141,16 @@ MATRIX_SESSIONS = {
 }
 
 
-def call_matrix(session: nox.Session, *arguments: str) -> None:
-    """`python -m matrix` in the session, with what the matrix imports (hotfix.py needs nothing)."""
-    session.install("--group", "matrix")
+def call_matrix(session: nox.Session, *arguments: str, installs: tuple[str, ...] = ()) -> None:
+    """`python -m matrix` in the session, with the `matrix` group and the tools its command runs."""
+    session.install("--group", "matrix", *installs)
     session.run("python", "-m", "matrix", *arguments, *session.posargs)
 
 
 def register(name: str, spec: MatrixSession) -> None:
     def session_function(session: nox.Session) -> None:
-        if spec.installs:
-            session.install(*spec.installs)
-        call_matrix(session, *spec.arguments, *([] if session.posargs else spec.defaults))
+        defaults = () if session.posargs else spec.defaults
+        call_matrix(session, *spec.arguments, *defaults, installs=spec.installs)
 
     session_function.__doc__ = spec.description
     nox.session(name=name, tags=spec.tags)(session_function)
@@ -176,11 +176,12 @@ def lint(session: nox.Session) -> None:
 
 
 # hotfix.py's sessions: a release with a companion patch, and the newest, with next-turn patches,
-# each with the openai its lock pins.
+# each with the openai its lock pins; and their tests, which the selftests session leaves out.
 HOTFIX_INSTALLS = {
     "0.13.3": ("openai-agents==0.13.3", "openai==2.26.0"),
     "0.24.0": ("openai-agents==0.24.0", "openai==3.29.0"),
 }
+HOTFIX_TESTS = ("test_hotfix.py", "test_live_opt_in.py", "test_live_api_check.py")
 
 
 @nox.session(tags=CHECKS)
@@ -188,13 +189,7 @@ HOTFIX_INSTALLS = {
 def hotfix(session: nox.Session, sdk: str) -> None:
     """hotfix.py's commands and refusals, and the live test's opt-in, on a fresh install."""
     session.install(*HOTFIX_INSTALLS[sdk], "pytest", "pytest-asyncio")
-    session.run(
-        "pytest",
-        "selftests/test_hotfix.py",
-        "selftests/test_live_opt_in.py",
-        "selftests/test_live_api_check.py",
-        *session.posargs,
-    )
+    session.run("pytest", *(f"selftests/{name}" for name in HOTFIX_TESTS), *session.posargs)
 
 
 @nox.session(tags=CHECKS)
@@ -215,11 +210,5 @@ def wheel(session: nox.Session) -> None:
 def selftests(session: nox.Session) -> None:
     """The matrix's own tests: a fake local index, locks, upstream-ci's environment; no network."""
     session.install("--group", "matrix", "pytest", "pytest-asyncio")
-    session.run(
-        "pytest",
-        "selftests",
-        "--ignore=selftests/test_hotfix.py",
-        "--ignore=selftests/test_live_opt_in.py",
-        "--ignore=selftests/test_live_api_check.py",
-        *session.posargs,
-    )
+    ignored = (f"--ignore=selftests/{name}" for name in HOTFIX_TESTS)
+    session.run("pytest", "selftests", *ignored, *session.posargs)

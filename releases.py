@@ -94,8 +94,32 @@ def read_manifest(path: Path = MANIFEST) -> dict[str, Release]:
     }
 
 
-def version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
+# A public version in any spelling PEP 440 normalises (`v1.0-RC.1` is 1.0rc1), without a local
+# label: PEP 440's own pattern, as this module may import only the standard library.
+PUBLIC_VERSION = re.compile(
+    r"v?(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(alpha|a|beta|b|preview|pre|c|rc)[-_.]?(\d*))?"
+    r"(?:-(\d+)|[-_.]?(?:post|rev|r)[-_.]?(\d*))?(?:[-_.]?(dev)[-_.]?(\d*))?",
+    re.IGNORECASE,
+)
+PRE_RANK = {"a": 1, "alpha": 1, "b": 2, "beta": 2, "c": 3, "rc": 3, "pre": 3, "preview": 3}
+
+
+def version_key(version: str) -> tuple:
+    """Orders public versions as PEP 440 (and packaging) do: epoch, release without trailing
+    zeros, then a dev release before a pre-release before the release before a post-release."""
+    match = PUBLIC_VERSION.fullmatch(version.strip())
+    if match is None:
+        raise PatchError(f"{version!r} is not a PEP 440 public version (such as 0.25.0rc1)")
+    epoch, release, pre, pre_n, post_dash, post_n, dev, dev_n = match.groups()
+    post = post_dash or post_n
+    # A dev release with neither a pre- nor a post-release part (1.0.dev1) comes before 1.0a0.
+    pre_key = (
+        (PRE_RANK[pre.lower()], int(pre_n or 0)) if pre else (0 if dev and post is None else 4,)
+    )
+    release_key = tuple(map(int, re.sub(r"(\.0+)+$", "", release).split(".")))
+    post_key = -1 if post is None else int(post or 0)
+    dev_key = (0, int(dev_n or 0)) if dev else (1,)
+    return int(epoch or 0), release_key, pre_key, post_key, dev_key
 
 
 def numbered(versions: Iterable[str]) -> list[str]:

@@ -4,16 +4,20 @@
 # `git apply` of the release's patches (fix, companion, next-turn patches), our tests patched: they
 # must pass, but for the next-turn cases the release's patches cannot fix (matrix/groups.py).
 #   bench/hand_loop.sh 0.13.3 0.17.7 0.20.0 0.24.0
-# The sdists are read from build/cache/files, where any matrix run leaves them.
+# The sdists are read from the matrix's cache (HOTFIX_CACHE, else build/cache), where any matrix run
+# leaves them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+files="${HOTFIX_CACHE:-$root/build/cache}/files"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for release in "$@"; do
   read -r patch runner < <(awk -v r="$release" '$1 == r { print $2, $3 }' "$root/patches/manifest")
   companion="${patch%.patch}-object-identity.patch"
   tree="$work/openai_agents-$release"
-  tar -xzf "$root/build/cache/files/openai_agents-$release.tar.gz" -C "$work"
+  sdist="$files/openai_agents-$release.tar.gz"
+  [[ -f $sdist ]] || { echo "no $sdist: fetch it first with python3 -m matrix check $release" >&2; exit 2; }
+  tar -xzf "$sdist" -C "$work"
   cp "$root"/release_tests/test_*.py "$tree/tests/"
   cp -R "$root/hitl_testkit" "$tree/"
   cd "$tree"

@@ -10,28 +10,45 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import shlex
 import sys
 from pathlib import Path
 
-from packaging.version import InvalidVersion, Version
-
-from releases import MODULE, PatchError, newest_release
+from releases import MODULE, PatchError, newest_release, version_key
 
 from . import __doc__ as description
-from .applies_to import applies_to
-from .check import run_matrix, select_releases
-from .documents import evidence_table
-from .gates import gates
-from .issue import issue_check
-from .manifest import update
-from .paths import BUILD, CACHE
-from .property import add_options as add_property_options, property_command
-from .pythons import PYTHONS, pythons_command
-from .random_order import random_order
+from .paths import BUILD, CACHE, ROOT
 from .shell import MatrixError
-from .upstream_ci import upstream_ci
-from .upstream_series import upstream_series
-from .wheels import wheel_check
+
+try:
+    from .applies_to import applies_to
+    from .check import run_matrix, select_releases
+    from .documents import evidence_table
+    from .gates import gates
+    from .issue import issue_check
+    from .manifest import update
+    from .property import add_options as add_property_options, property_command
+    from .pythons import PYTHONS, pythons_command
+    from .random_order import random_order
+    from .upstream_ci import upstream_ci
+    from .upstream_series import upstream_series
+    from .wheels import wheel_check
+except ModuleNotFoundError as missing:
+    # Run outside nox, the matrix may lack what it imports besides the standard library: say in
+    # one line how to install pyproject.toml's `matrix` group, and stop as a usage error does.
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    group = re.findall(r'"(.+?)"', re.search(r"^matrix = \[(.*?)\]", pyproject, re.M | re.S)[1])
+    if missing.name not in {re.split("[<>=!~;[ ]", r)[0].replace("-", "_") for r in group}:
+        raise
+    install = shlex.join([sys.executable, "-m", "pip", "install", *group])
+    print(f"matrix: {missing}; install what it needs: {install}", file=sys.stderr)
+    sys.exit(2)
+
+# Three jobs per core: a release also waits (on git, uv and hotfix.py, and on its pytest server's
+# start), and the extra jobs fill those gaps. Warm full range on 2 cores with 6 jobs: 248 s wall
+# for 475 s of CPU (README, Speed), so both cores stay busy nearly throughout.
+JOBS = 3 * (os.cpu_count() or 1)
 
 
 def positive(text: str) -> int:
@@ -41,11 +58,11 @@ def positive(text: str) -> int:
 
 
 def release_name(text: str) -> str:
-    if text == "main":
-        return text
+    """A release as releases.py orders it (PEP 440, without a local label), or main."""
     try:
-        Version(text)
-    except InvalidVersion:
+        if text != "main":
+            version_key(text)
+    except PatchError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is neither a release such as 0.24.0 nor main"
         ) from None
@@ -88,10 +105,11 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     def interpreter(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--python", default=sys.executable, help="interpreter for the envs")
 
+    def release_args(sub: argparse.ArgumentParser, summary: str, nargs: str = "*") -> None:
+        sub.add_argument("releases", nargs=nargs, type=release_name, help=summary)
+
     sub = command("check", run_check, "the matrix: releases unpatched and patched, with a report")
-    sub.add_argument(
-        "releases", nargs="*", type=release_name, help="default: one per file revision"
-    )
+    release_args(sub, "default: one per file revision")
     selection = sub.add_mutually_exclusive_group()
     selection.add_argument("--full", action="store_true", help="every release in patches/manifest")
     selection.add_argument(
@@ -105,10 +123,7 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     )
     sub.add_argument("--upstream", type=Path, help="local upstream checkout to use as main")
     interpreter(sub)
-    # Three jobs per core: a release also waits (on git, uv and hotfix.py, and on its pytest
-    # server's start), and the extra jobs fill those gaps. Warm full range on 2 cores with 6 jobs:
-    # 248 s wall for 475 s of CPU (README, Speed), so both cores stay busy nearly throughout.
-    sub.add_argument("--jobs", type=positive, default=3 * (os.cpu_count() or 1))
+    sub.add_argument("--jobs", type=positive, default=JOBS)
     sub.add_argument("--keep", action="store_true", help="keep each release's work dir")
     sub.add_argument("--report-dir", type=Path, default=BUILD, help="default: build")
 
@@ -132,9 +147,7 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
         lambda a: gates(a.releases or ["0.13.3", newest_release()], sys.executable),
         "upstream's ruff, mypy, pyright and optional-truthiness check on the patched trees",
     )
-    sub.add_argument(
-        "releases", nargs="*", type=release_name, help="default: 0.13.3 and the newest"
-    )
+    release_args(sub, "default: 0.13.3 and the newest")
     sub = command(
         "issue",
         lambda a: issue_check(a.python),
@@ -167,17 +180,15 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     sub.add_argument("--out", default=str(BUILD), help="for the report and logs (build/)")
 
     sub = command("pythons", pythons_command, "releases on every CPython 3.10+ here, a column each")
-    sub.add_argument(
-        "releases", nargs="*", type=release_name, help="default: #2798's and one per file revision"
-    )
+    release_args(sub, "default: #2798's and one per file revision")
     sub.add_argument("--pythons", default=",".join(PYTHONS), help="X.Y,X.Y,...")
-    sub.add_argument("--jobs", type=positive, default=3 * (os.cpu_count() or 1))
+    sub.add_argument("--jobs", type=positive, default=JOBS)
     sub = command(
         "property",
         property_command,
         "the resume property on releases' environments; arguments after -- go to pytest",
     )
-    sub.add_argument("releases", nargs="*", type=release_name, help="releases to check")
+    release_args(sub, "releases to check")
     sub.add_argument("--ci", action="store_true", help="the newest release of each file revision")
     add_property_options(sub)
     interpreter(sub)
@@ -187,13 +198,13 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
         "build each release's patched wheel twice (same sha256), install it with the release's "
         "pins, check status, verify, pip check and --find-links (default: newest per revision)",
     )
-    sub.add_argument("releases", nargs="*", type=release_name, help="releases to check")
+    release_args(sub, "releases to check")
     interpreter(sub)
     sub.add_argument(
         "--builder", default=sys.executable, help="a Python with pip and wheel, for hotfix.py wheel"
     )
     sub = command("random-order", random_order, "our tests, patched, in random order, N seeds")
-    sub.add_argument("releases", nargs="+", type=release_name, help="releases to check")
+    release_args(sub, "releases to check", nargs="+")
     sub.add_argument("--runs", type=positive, default=50, help="pytest runs per release (50)")
     interpreter(sub)
     return top, commands.choices

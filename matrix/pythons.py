@@ -10,76 +10,67 @@ release whose Requires-Python excludes the interpreter, which is skipped with th
 from __future__ import annotations
 
 import argparse
+import email
 import json
 import os
-import re
 import shutil
 import zipfile
-from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
-from packaging.version import Version
 
-from releases import newest_of_each_revision, write_atomically
+from releases import newest_of_each_revision, numbered, write_atomically
 
 from .check import run_matrix
-from .envs import python_version
 from .index import download
 from .paths import BUILD
-from .shell import MatrixError, say
+from .shell import run, say
 
 PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
 STALE_INPUT_IDS = ("0.13.0", "0.13.1", "0.13.2")
 
 
-def find_python(version: str) -> str | None:
-    """An interpreter of this version that runs: on PATH, or installed by pyenv but not enabled
-    (its shim then exists and fails)."""
-    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates = [shutil.which(f"python{version}")]
-    candidates += sorted(map(str, pyenv.glob(f"versions/{version}.*/bin/python{version}")))
-    for candidate in filter(None, candidates):
-        try:
-            if python_version(candidate) == version:
-                return candidate
-        except MatrixError:
-            continue
-    return None
+def find_python(version: str) -> tuple[str | None, str]:
+    """CPython X.Y as uv finds it outside virtual environments, or None and uv's reason."""
+    env = dict(os.environ)
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        # pyenv's shims (uv's too, if pip put it there) answer for the versions pyenv has enabled:
+        # uv sees X.Y's installs only if they are added to those.
+        installed = run([pyenv, "versions", "--bare"], check=False).stdout.split()
+        enabled = [run([pyenv, "version-name"], check=False).stdout.strip()]
+        enabled += [name for name in installed if name.startswith(f"{version}.")]
+        env["PYENV_VERSION"] = ":".join(enabled)
+    found = run(["uv", "python", "find", "--system", f"cpython@{version}"], env=env, check=False)
+    if found.returncode == 0:
+        return found.stdout.strip(), ""
+    return None, (found.stderr.strip().splitlines() or ["uv found none"])[0].removeprefix("error: ")
 
 
 def requires_python(release: str) -> str:
-    wheel = download(f"openai_agents-{release}-py3-none-any.whl")
-    with zipfile.ZipFile(wheel) as archive:
+    with zipfile.ZipFile(download(f"openai_agents-{release}-py3-none-any.whl")) as archive:
         name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
-        metadata = archive.read(name).decode()
-    match = re.search(r"^Requires-Python: *(.+)$", metadata, re.MULTILINE)
-    return match.group(1).strip() if match else ""
+        return email.message_from_bytes(archive.read(name)).get("Requires-Python", "").strip()
 
 
 def supports(specifier: str, version: str) -> bool:
     """Whether Python X.Y meets a Requires-Python specifier (PEP 440), any valid one."""
-    return SpecifierSet(specifier).contains(Version(version), prereleases=True)
+    return SpecifierSet(specifier).contains(version, prereleases=True)
 
 
 def pythons_command(args: argparse.Namespace) -> int:
     """args: releases (default: see the module's docstring), pythons (X.Y,X.Y,...), jobs."""
-    releases = args.releases or sorted({*STALE_INPUT_IDS, *newest_of_each_revision()}, key=Version)
+    releases = args.releases or numbered({*STALE_INPUT_IDS, *newest_of_each_revision()})
     columns: dict[str, dict[str, str]] = {}
     failed = False
     for version in args.pythons.split(","):
-        python = find_python(version)
+        python, reason = find_python(version)
         if python is None:
-            columns[version] = dict.fromkeys(releases, f"not run: no CPython {version} here")
-            say(f"CPython {version}: not on this machine; not run")
+            columns[version] = dict.fromkeys(releases, f"not run: {reason}")
+            say(f"CPython {version}: not run: {reason}")
             continue
-        cells: dict[str, str] = {}
-        runnable = []
-        for release in releases:
-            specifier = requires_python(release)
-            if supports(specifier, version):
-                runnable.append(release)
-            else:
-                cells[release] = f"skipped: Requires-Python {specifier}"
+        skipped = {r: s for r in releases if not supports(s := requires_python(r), version)}
+        runnable = [r for r in releases if r not in skipped]
+        cells = {r: f"skipped: Requires-Python {s}" for r, s in skipped.items()}
         where = BUILD / "pythons" / f"py{version}"
         failed |= bool(
             run_matrix(

@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from hotfix import EXIT_REFUSED, PATCHED
 from releases import newest_of_each_revision, read_manifest
 
 from .envs import pinned, pins
@@ -63,14 +64,14 @@ def check_one(release: str, python: str, builder: str) -> list[str]:
         run(["uv", "pip", "install", "--quiet", "--no-deps", "--python", interpreter, wheel])
         state = json.loads(run([interpreter, HOTFIX, "status", "--json"]).stdout)
         label = wheel.name.split("-")[1]
-        if state["state"] != "patched" or (state["wheel"] or {}).get("version") != label:
+        if state["state"] != PATCHED or (state["wheel"] or {}).get("version") != label:
             problems.append(f"status --json after installing {wheel.name}: {state}")
         verified = run([interpreter, HOTFIX, "verify"], check=False)
         if verified.returncode:
             problems.append(f"verify exited {verified.returncode}: {verified.stderr.strip()}")
         reverted = run([interpreter, HOTFIX, "revert"], check=False)
-        if reverted.returncode != 4:
-            problems.append(f"revert of a built wheel exited {reverted.returncode}, not 4")
+        if reverted.returncode != EXIT_REFUSED:
+            problems.append(f"revert of the wheel exited {reverted.returncode}, not {EXIT_REFUSED}")
         checked = run([interpreter, "-m", "pip", "check"], check=False)
         if checked.returncode:
             problems.append(f"pip check: {checked.stdout.strip()}")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+# pytest puts this folder on sys.path for the test files in it, not the checkout's root.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 

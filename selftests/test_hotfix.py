@@ -372,3 +372,15 @@ def test_wheel_of_a_release_without_a_patch_is_refused_and_builds_nothing(
     assert result.returncode == hotfix.EXIT_REFUSED
     assert "0.12.5 is not in patches/manifest" in result.stderr
     assert not (tmp_path / "wheelhouse").exists()
+
+
+def test_wheel_into_a_file_is_refused_and_builds_nothing(installed: Path, tmp_path: Path) -> None:
+    out = tmp_path / "wheelhouse"
+    out.write_text("a file\n")
+
+    result = cli("wheel", "--version", VERSION, "--out", out)
+
+    assert result.returncode == hotfix.EXIT_REFUSED
+    assert "is not a directory; nothing built" in result.stderr
+    assert list(tmp_path.iterdir()) == [out]
+    assert out.read_text() == "a file\n"

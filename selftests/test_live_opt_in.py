@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-LIVE = "release_tests/test_hitl_server_conversation_live.py"
-sys.path.insert(0, str(ROOT))
+from matrix.paths import ROOT
+from matrix.pytest_server import plugin_env, read_outcomes
+from release_tests.test_hitl_server_conversation_live import live_target
 
-from matrix.pytest_server import plugin_env, read_outcomes  # noqa: E402
-from release_tests.test_hitl_server_conversation_live import live_target  # noqa: E402
+LIVE = "release_tests/test_hitl_server_conversation_live.py"
 
 
 @pytest.mark.parametrize(
