@@ -19,8 +19,9 @@ else is refused and nothing is written. Every new file is computed whole before 
 and each is replaced atomically; if a later write fails, the files already written are put back,
 so an install is never left half-patched.
 
-`wheel` builds the release's own wheel with every patch on, for a lockfile; its code is in
-hotfix_wheel.py, next to this file, read for that command only (it needs pip and `wheel`).
+`verify` replays the report's scenarios through the installed SDK; its code is in hotfix_verify.py,
+read for that command only. `wheel` builds the release's own wheel with every patch on, for a
+lockfile; its code is in hotfix_wheel.py, read for that command only (it needs pip and `wheel`).
 
 Exit status, for scripts (`status --json` prints the state as JSON):
   0  done; for status, the state was read
@@ -309,91 +310,6 @@ def write_all(site: Path, fix: Fix, spans: dict[str, tuple[int, int]]) -> None:
         raise
 
 
-def verify(fix: Fix) -> str:
-    """Replay the report's scenarios against the imported SDK: through Runner, then the tracker,
-    and, where the release has the next-turn fix, the next turn after a run ends on a tool
-    output."""
-    try:
-        failures = [failure for failure in _replay_through_runner(fix) if failure]
-        tracker = _replay_report_scenario()
-    except HotfixError:
-        raise
-    except Exception as error:
-        import openai
-
-        summary = f"{type(error).__name__}: {str(error).splitlines()[0]}"
-        raise HotfixError(
-            f"verify could not build the scenario ({summary}); this environment's openai "
-            f"{openai.__version__} may be newer than the installed openai-agents supports"
-        ) from None
-    if failures:
-        raise VerifyFailed("verify FAILED through Runner: " + "; ".join(failures))
-    if tracker:
-        raise VerifyFailed(
-            f"verify FAILED at the tracker: {tracker}; Runner.run resumed every scenario in "
-            "repro/resume_after_approval.py on this release, so only callers of "
-            "hydrate_from_state() are hit"
-        )
-    done = (
-        "verify ok: resumed HITL runs (Runner.run on the in-process double, conversation_id) "
-        "send every output produced before the interruption, and so does the tracker"
-    )
-    if fix.next_turn:
-        done += "; the next turn after a run that ends on a tool output is accepted"
-    return f"{done}\n{next_turn_note(fix)}"
-
-
-def _replay_through_runner(fix: Fix) -> list[str]:
-    """Resume through Runner against the in-process double: repro/resume_after_approval.py."""
-    import asyncio
-
-    try:
-        from repro.resume_after_approval import next_turn_verdict, verdicts
-    except ModuleNotFoundError as error:
-        if error.name not in {"repro", "repro.resume_after_approval", "hitl_testkit"}:
-            raise
-        raise HotfixError(f"run hotfix.py from a full checkout ({error})") from None
-    results = {
-        f"resuming a rejected call next to {k}": v for k, v in asyncio.run(verdicts()).items()
-    }
-    if fix.next_turn:
-        results["the next turn on a conversation_id after a stop tool"] = asyncio.run(
-            next_turn_verdict()
-        )
-    return [f"{name} ({verdict})" for name, verdict in results.items() if verdict != "ok"]
-
-
-def _replay_report_scenario() -> str:
-    """The report's scenario at the tracker: resumed after a rejected approval, it must send the
-    output of the call that ran before the interruption as well as the rejection's."""
-    from agents import Agent
-    from agents.items import ModelResponse, ToolApprovalItem, ToolCallItem
-    from agents.run_internal.oai_conversation import OpenAIServerConversationTracker
-    from agents.usage import Usage
-
-    import hitl_testkit.tracker_items as testkit
-
-    agent: Agent = Agent(name="verify")
-    gated = testkit.function_call("fc_call_GATED", "call_GATED", "run_cleanup")
-    calls = [gated, testkit.function_call("fc_call_PLAIN", "call_PLAIN", "run_diagnostic")]
-    items = [ToolCallItem(agent=agent, raw_item=call) for call in calls]
-    items.append(testkit.tool_output(agent, "call_PLAIN", "plain ran"))
-    approval = ToolApprovalItem(agent=agent, raw_item=gated, tool_name="run_cleanup")
-    prepared = testkit.resumed_input(
-        OpenAIServerConversationTracker(previous_response_id="resp_1"),
-        [*items, approval],
-        [ModelResponse(output=calls, usage=Usage(), response_id="resp_1")],
-        [*items, testkit.tool_output(agent, "call_GATED", "not approved")],
-    )
-    sent = sorted(testkit.call_ids_with_output(prepared))
-    if sent != ["call_GATED", "call_PLAIN"]:
-        return (
-            f"a resumed run would send outputs for {sent}, not for both calls, and the API "
-            "would answer 400 'No tool output found for function call call_PLAIN'"
-        )
-    return ""
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -421,10 +337,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json and args.command != "status":
         parser.error("--json goes with status only")
     try:
+        # hotfix_wheel and hotfix_verify import this module as `hotfix`: run as a script, it is
+        # `__main__`, and is entered under both names rather than loaded a second time.
+        sys.modules.setdefault("hotfix", sys.modules[__name__])
         if args.command == "wheel":
-            # hotfix_wheel imports this module as `hotfix`: run as a script, it is `__main__`, and
-            # is entered under both names rather than loaded a second time.
-            sys.modules.setdefault("hotfix", sys.modules[__name__])
             from hotfix_wheel import build_wheel
 
             print(build_wheel(read_fix(release_for(args.version)), args.out))
@@ -443,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "revert":
             print(revert(fix, site))
         else:
+            from hotfix_verify import verify
+
             print(verify(fix))
     except PatchError as error:
         print(f"hotfix: {error}", file=sys.stderr)
