@@ -97,19 +97,15 @@ MATRIX_SESSIONS = {
         ("property", "--ci", "--", "--hypothesis-profile=ci", "--hypothesis-show-statistics"),
         CHECKS,
     ),
-    "gates": MatrixSession(
-        "Upstream's ruff, mypy, pyright and truthiness check on patched 0.13.3 and newest trees.",
-        ("gates",),
+    "upstream": MatrixSession(
+        "The upstream series on the newest sdist, its tests, and upstream's Makefile checks on the "
+        "files it and the 0.13.3 and newest patches change; -- --series PATCH... for another.",
+        ("upstream",),
         CHECKS,
     ),
-    "upstream_series": MatrixSession(
-        "The upstream series on the newest sdist: git am, its tests fail without it, pass with it.",
-        ("upstream-series",),
-        CHECKS,
-    ),
-    "upstream_ci": MatrixSession(
-        "Upstream's Makefile steps and suite on a checkout, patched and not: -- --upstream PATH.",
-        ("upstream-ci",),
+    "upstream_full": MatrixSession(
+        "As upstream, with the Makefile's targets whole (suite, mypy, pyright) on the series.",
+        ("upstream", "--full"),
     ),
     "issue_check": MatrixSession(
         "Fail if ISSUE.md's repro, its output or its releases disagree with a rerun.",
@@ -208,7 +204,7 @@ def wheel(session: nox.Session) -> None:
 
 @nox.session(tags=CHECKS)
 def selftests(session: nox.Session) -> None:
-    """The matrix's own tests: a fake local index, locks, upstream-ci's environment; no network."""
+    """The matrix's own tests: a fake local index, locks, upstream's environment; no network."""
     session.install("--group", "matrix", "pytest", "pytest-asyncio")
     ignored = (f"--ignore=selftests/{name}" for name in HOTFIX_TESTS)
     session.run("pytest", "selftests", *ignored, *session.posargs)

@@ -15,7 +15,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from releases import MODULE, PatchError, newest_release, version_key
+from releases import MODULE, PatchError, version_key
 
 from . import __doc__ as description
 from .paths import BUILD, CACHE, ROOT
@@ -25,14 +25,12 @@ try:
     from .applies_to import applies_to
     from .check import run_matrix, select_releases
     from .documents import evidence_table
-    from .gates import gates
     from .issue import issue_check
     from .manifest import update
     from .property import add_options as add_property_options, property_command
     from .pythons import PYTHONS, pythons_command
     from .random_order import random_order
-    from .upstream_ci import upstream_ci
-    from .upstream_series import upstream_series
+    from .upstream import SERIES, upstream
     from .wheels import wheel_check
 except ModuleNotFoundError as missing:
     # Run outside nox, the matrix may lack what it imports besides the standard library: say in
@@ -55,6 +53,12 @@ def positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
     return int(text)
+
+
+def patch_file(text: str) -> Path:
+    if not Path(text).is_file():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a file")
+    return Path(text).resolve()
 
 
 def release_name(text: str) -> str:
@@ -143,41 +147,29 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     sub.add_argument("--update", action="store_true", help="write them to patches/manifest")
 
     sub = command(
-        "gates",
-        lambda a: gates(a.releases or ["0.13.3", newest_release()], sys.executable),
-        "upstream's ruff, mypy, pyright and optional-truthiness check on the patched trees",
-    )
-    release_args(sub, "default: 0.13.3 and the newest")
-    sub = command(
         "issue",
         lambda a: issue_check(a.python),
         "ISSUE.md's repro, its output and its releases against a rerun on the newest release",
     )
     interpreter(sub)
     sub = command(
-        "upstream-series",
-        lambda a: upstream_series(a.python),
-        "git am of the upstream series on the newest sdist, and its tests",
+        "upstream",
+        lambda a: upstream(a.python, a.series, full=a.full),
+        "the upstream series on the newest sdist, its tests, and upstream's Makefile checks on it "
+        "and on 0.13.3 and the newest release as hotfix.py patches them",
+    )
+    sub.add_argument(
+        "--full", action="store_true", help="the Makefile's targets on the series' whole tree"
+    )
+    sub.add_argument(
+        "--series",
+        nargs="+",
+        type=patch_file,
+        default=SERIES,
+        metavar="PATCH",
+        help="the patches to git am instead of patches/upstream/*.patch",
     )
     interpreter(sub)
-    sub = command(
-        "upstream-ci",
-        upstream_ci,
-        "upstream's own Makefile steps and full suite on a checkout, patched and not",
-    )
-    sub.add_argument("--upstream", required=True, help="an upstream checkout or sdist tree")
-    sub.add_argument(
-        "--patch",
-        action="append",
-        help="a patch to apply; repeat for a series, in order (default: the fix for the tree)",
-    )
-    sub.add_argument("--skip-unpatched", action="store_true", help="run the patched tree only")
-    sub.add_argument(
-        "--python", default=f"{sys.version_info[0]}.{sys.version_info[1]}", help="the tree's Python"
-    )
-    sub.add_argument("--workers", type=positive, default=2, help="xdist workers (default: 2)")
-    sub.add_argument("--keep", action="store_true", help="keep the scratch tree")
-    sub.add_argument("--out", default=str(BUILD), help="for the report and logs (build/)")
 
     sub = command("pythons", pythons_command, "releases on every CPython 3.10+ here, a column each")
     release_args(sub, "default: #2798's and one per file revision")

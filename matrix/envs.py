@@ -129,12 +129,10 @@ def make_env(
 
 
 @contextlib.contextmanager
-def held_env(
-    release: str, python: str, *, whole: bool = False
-) -> Iterator[tuple[Path, Path, Path]]:
+def held_env(release: str, python: str) -> Iterator[tuple[Path, Path, Path]]:
     """A release's cached environment, held alone: its interpreter, its sdist tree (the parts the
-    matrix reads, or `whole`) and a scratch directory, both removed afterwards. The environment is
-    the matrix's, unpatched."""
+    matrix reads) and a scratch directory, removed afterwards. The environment is the matrix's,
+    unpatched."""
     from .trees import release_source
 
     manifest = read_manifest()
@@ -143,7 +141,7 @@ def held_env(
     patches = [PATCHES / name for name in manifest[release].patch_files]
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"held-{release}-", dir=CACHE) as scratch:
-        source = release_source(release, Path(scratch), None, whole=whole)
+        source = release_source(release, Path(scratch), None)
         assert not isinstance(source, str)
         where = env_dir(release, python)
         with release_lock(where.name):

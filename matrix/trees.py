@@ -33,9 +33,7 @@ class Source:
         return upload_time(self.sdist.name) if self.sdist else None
 
 
-def release_source(
-    release: str, work: Path, upstream: Path | None, *, whole: bool = False
-) -> Source | str:
+def release_source(release: str, work: Path, upstream: Path | None) -> Source | str:
     """Fetch and unpack a release; for main, use a checkout. A str return is a skip reason."""
     if release == "main":
         if upstream is None:
@@ -50,7 +48,7 @@ def release_source(
         return Source(upstream, upstream, None)
     wheel = download(f"openai_agents-{release}-py3-none-any.whl")
     sdist = download(f"openai_agents-{release}.tar.gz")
-    return Source(wheel, unpack(sdist, work, whole=whole), sdist)
+    return Source(wheel, unpack(sdist, work, whole=False), sdist)
 
 
 def unpack(sdist: Path, work: Path, *, whole: bool) -> Path:
