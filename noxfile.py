@@ -2,8 +2,8 @@
 
 Most sessions are one call of `python -m matrix`, listed in MATRIX_SESSIONS; their arguments after
 `--` are passed on. `nox -t ci` is what CI runs. .ci/run runs it in two halves side by side, so that
-both cores stay busy: `-t ci-matrix`, the checks of releases in their cached environments, and
-`-t ci-checks`.
+both cores stay busy: `-t ci-matrix`, the checks of releases in their cached environments and the
+matrix's own tests, and `-t ci-checks`.
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ def wheel(session: nox.Session) -> None:
     session.run("python", "hotfix.py", "wheel", *session.posargs)
 
 
-@nox.session(tags=CHECKS)
+@nox.session(tags=RELEASE_CHECKS)
 def selftests(session: nox.Session) -> None:
     """The matrix's own tests: a fake local index, locks, upstream's environment; no network."""
     session.install("--group", "matrix", "pytest", "pytest-asyncio")
