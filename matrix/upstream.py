@@ -158,7 +158,7 @@ def as_published(repo: Path, command: list[str], env: dict[str, str], log: Path)
         run(["git", "checkout", "--quiet", head], cwd=repo)
 
 
-def check(
+def run_checks(
     repo: Path, label: str, checks: dict[str, list[str]], env: dict[str, str], logs: Path
 ) -> int:
     """Run each check on the repository's HEAD, and one that fails there again on the release as
@@ -189,7 +189,7 @@ def patched_release(repo: Path, release: str, env: dict[str, str]) -> int:
     apply` puts on; the repository is then back as published. Returns how many fail."""
     patches = [PATCHES / name for name in release_for(release).patch_files]
     run(["git", *IDENTITY, "am", "--quiet", *patches], cwd=repo)
-    failed = check(repo, release, file_checks(changed_files(patches)), env, LOGS)
+    failed = run_checks(repo, release, file_checks(changed_files(patches)), env, LOGS)
     run(["git", "reset", "--quiet", "--hard", PUBLISHED], cwd=repo)
     return failed
 
@@ -234,7 +234,7 @@ def upstream(python: str, series: list[Path], *, full: bool) -> int:
         run(["git", *IDENTITY, "am", "--quiet", *series], cwd=repo)
         say(f"git am on the {newest} sdist: {', '.join(patch.name for patch in series)}")
         checks = {t: ["make", t] for t in TARGETS} if full else file_checks(changed_files(series))
-        failed += check(repo, "series", checks, env, LOGS)
+        failed += run_checks(repo, "series", checks, env, LOGS)
         published = pytest_in(repo, published_src, env, work / "published.jsonl", test_files)
         problems = added_tests_fail(newest, before, published)
         problems += series_tests(repo, work, env, test_files)

@@ -97,7 +97,7 @@ def test_only_failures_the_patches_bring_count(
         "tests": [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests"],
         "new": ["test", "!", "-e", "patched"],
     }
-    assert upstream.check(repo, "r", checks, {"PATH": "/usr/bin:/bin"}, tmp_path / "logs") == 2
+    assert upstream.run_checks(repo, "r", checks, {"PATH": "/usr/bin:/bin"}, tmp_path / "logs") == 2
     said = capsys.readouterr().out
     assert "r: ok: ok in" in said
     missing = "(its recipe runs .github/scripts/check.py, which the sdist lacks)"
