@@ -78,8 +78,9 @@ MATRIX_SESSIONS = {
         ("pythons",),
     ),
     "pythons_ci": MatrixSession(
-        "The Python axis on the range's ends: #2798's 0.13.2 and the newest release.",
-        ("pythons", "0.13.2", NEWEST),
+        "The Python axis on #2798's 0.13.2 and the newest release, on every CPython but the one "
+        "matrix_transitions checks them on.",
+        ("pythons", "0.13.2", NEWEST, "--others"),
         RELEASE_CHECKS,
     ),
     "random_order": MatrixSession(

@@ -174,6 +174,11 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     sub = command("pythons", pythons_command, "releases on every CPython 3.10+ here, a column each")
     release_args(sub, "default: #2798's and one per file revision")
     sub.add_argument("--pythons", default=",".join(PYTHONS), help="X.Y,X.Y,...")
+    sub.add_argument(
+        "--others",
+        action="store_true",
+        help="leave out the Python this runs on, which `check` uses (CI: matrix_transitions)",
+    )
     sub.add_argument("--jobs", type=positive, default=JOBS)
     sub = command(
         "property",

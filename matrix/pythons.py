@@ -14,6 +14,7 @@ import email
 import json
 import os
 import shutil
+import sys
 import zipfile
 
 from packaging.specifiers import SpecifierSet
@@ -58,11 +59,17 @@ def supports(specifier: str, version: str) -> bool:
 
 
 def pythons_command(args: argparse.Namespace) -> int:
-    """args: releases (default: see the module's docstring), pythons (X.Y,X.Y,...), jobs."""
+    """args: releases (default: see the module's docstring), pythons (X.Y,X.Y,...), jobs, and
+    others: leave out the interpreter this command runs on, which the matrix itself runs on."""
     releases = args.releases or numbered({*STALE_INPUT_IDS, *newest_of_each_revision()})
     columns: dict[str, dict[str, str]] = {}
     failed = False
+    own = f"{sys.version_info[0]}.{sys.version_info[1]}"
     for version in args.pythons.split(","):
+        if args.others and version == own:
+            columns[version] = dict.fromkeys(releases, "not run here: left to the matrix's run")
+            say(f"CPython {version}: not run here (--others): the matrix checks it")
+            continue
         python, reason = find_python(version)
         if python is None:
             columns[version] = dict.fromkeys(releases, f"not run: {reason}")
