@@ -16,12 +16,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from openai import AsyncOpenAI
 
 from agents import Agent, RunConfig, StopAtTools, function_tool
 
 from .fake_responses_api import StrictResponsesAPI
 from .hitl_producers import (
+    MODES,
     TOOL_USE_BEHAVIORS,
     Script,
     open_conversation,
@@ -46,6 +48,23 @@ FINISHES: dict[str, Callable[[], Any]] = {
     # (from 0.23.0, #5240; before it, the resumed run asks the model again).
     "resumed-after-rejection": lambda: StopAtTools(stop_at_tool_names=["lookup_order"]),
 }
+
+
+def finished_turns(group: str) -> list[Any]:
+    """``(mode, finish, streamed)`` for each first turn, to parametrize a test of the turn after
+    it; each mode's cases are in the group ``<group>:<mode>`` of patches/manifest."""
+    return [
+        pytest.param(
+            mode,
+            finish,
+            streamed,
+            marks=pytest.mark.group(f"{group}:{mode}"),
+            id=f"{mode}-{finish}-{'run_streamed' if streamed else 'run'}",
+        )
+        for mode in MODES
+        for finish in FINISHES
+        for streamed in (False, True)
+    ]
 
 
 @dataclass

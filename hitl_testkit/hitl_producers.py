@@ -22,6 +22,7 @@ from agents import (
     OpenAIResponsesModel,
     RunConfig,
     RunContextWrapper,
+    RunItemStreamEvent,
     Runner,
     ShellTool,
     StopAtTools,
@@ -61,15 +62,17 @@ async def run_agent(
     run_config: RunConfig | None = None,
     *,
     streamed: bool,
+    item_events: list[str] | None = None,
     **kwargs: Any,
 ) -> Any:
     """Run to the end through Runner.run, or through Runner.run_streamed with `streamed=True`,
-    its events drained."""
+    its events drained and the names of its run item events appended to `item_events`."""
     if not streamed:
         return await Runner.run(agent, input, run_config=run_config, **kwargs)
     result = Runner.run_streamed(agent, input, run_config=run_config, **kwargs)
-    async for _ in result.stream_events():
-        pass
+    async for event in result.stream_events():
+        if item_events is not None and isinstance(event, RunItemStreamEvent):
+            item_events.append(event.name)
     return result
 
 

@@ -21,17 +21,13 @@ import pytest
 
 from agents import ToolCallOutputItem
 
-from hitl_testkit.finished_turn import FINISHES, LOOKED_UP, turn_ended_on_tool_output
-from hitl_testkit.hitl_producers import MODES, run_agent
+from hitl_testkit.finished_turn import LOOKED_UP, finished_turns, turn_ended_on_tool_output
+from hitl_testkit.hitl_producers import run_agent
 from hitl_testkit.wire import message, outputs_by_call_id
 
 
 @pytest.mark.allow_call_model_methods
-@pytest.mark.parametrize("streamed", [False, True], ids=["run", "run_streamed"])
-@pytest.mark.parametrize("finish", list(FINISHES))
-@pytest.mark.parametrize(
-    "mode", [pytest.param(mode, marks=pytest.mark.group(f"carry:{mode}")) for mode in MODES]
-)
+@pytest.mark.parametrize(("mode", "finish", "streamed"), finished_turns("carry"))
 async def test_caller_who_carries_the_tool_outputs_into_the_next_turn_continues(
     mode: str, finish: str, streamed: bool
 ) -> None:

@@ -33,7 +33,6 @@ from agents import (
     ModelSettings,
     OpenAIChatCompletionsModel,
     OpenAIConversationsSession,
-    RunItemStreamEvent,
     Runner,
     Usage,
     function_tool,
@@ -44,7 +43,7 @@ from hitl_testkit.finished_turn import LOOKED_UP, LOOKUP
 from hitl_testkit.hitl_producers import Script, run_agent, scripted_agent, scripted_server
 from hitl_testkit.wire import message, openai_client
 
-pytestmark = pytest.mark.group("compat")
+pytestmark = [pytest.mark.group("compat"), pytest.mark.allow_call_model_methods]
 
 
 def lookup_tool(needs_approval: bool = False) -> Any:
@@ -59,7 +58,6 @@ def delivery_requests(api: StrictResponsesAPI) -> list[Any]:
     return [request for request in api.received if request.url.path.endswith("/items")]
 
 
-@pytest.mark.allow_call_model_methods
 @pytest.mark.parametrize("streamed", [False, True], ids=["run", "run_streamed"])
 @pytest.mark.parametrize("finish", ["first-run", "approved-on-resume"])
 async def test_failed_delivery_leaves_the_finished_run_as_it_was(
@@ -85,13 +83,9 @@ async def test_failed_delivery_leaves_the_finished_run_as_it_was(
         api.conversation_items_status = 500
         events: list[str] = []
         with caplog.at_level(logging.WARNING, logger="openai.agents"):
-            if streamed:
-                result = Runner.run_streamed(agent, value, conversation_id="conv_support")
-                async for event in result.stream_events():
-                    if isinstance(event, RunItemStreamEvent):
-                        events.append(event.name)
-            else:
-                result = await Runner.run(agent, value, conversation_id="conv_support")
+            result = await run_agent(
+                agent, value, streamed=streamed, item_events=events, conversation_id="conv_support"
+            )
 
     assert result.final_output == LOOKED_UP
     assert len(delivery_requests(api)) <= 1
@@ -102,7 +96,6 @@ async def test_failed_delivery_leaves_the_finished_run_as_it_was(
         assert "tool_output" in events
 
 
-@pytest.mark.allow_call_model_methods
 @pytest.mark.parametrize("streamed", [False, True], ids=["run", "run_streamed"])
 async def test_delivery_carries_the_headers_and_query_of_the_model_requests(
     streamed: bool,
@@ -176,7 +169,6 @@ def chat_completions_model(requests: list[Any]) -> tuple[OpenAIChatCompletionsMo
     return OpenAIChatCompletionsModel(model="gpt-4.1-mini", openai_client=client), http_client
 
 
-@pytest.mark.allow_call_model_methods
 @pytest.mark.parametrize("kind", ["custom-model", "chat-completions"])
 async def test_models_without_conversation_state_send_and_warn_of_nothing_more(
     kind: str, caplog: pytest.LogCaptureFixture
@@ -204,7 +196,6 @@ async def test_models_without_conversation_state_send_and_warn_of_nothing_more(
     assert "call_LOOKUP" not in caplog.text
 
 
-@pytest.mark.allow_call_model_methods
 @pytest.mark.parametrize("streamed", [False, True], ids=["run", "run_streamed"])
 async def test_conversations_session_continues_after_a_run_that_ended_on_a_tool_output(
     streamed: bool,

@@ -17,17 +17,13 @@ from __future__ import annotations
 
 import pytest
 
-from hitl_testkit.finished_turn import FINISHES, LOOKED_UP, turn_ended_on_tool_output
-from hitl_testkit.hitl_producers import MODES, run_agent
+from hitl_testkit.finished_turn import LOOKED_UP, finished_turns, turn_ended_on_tool_output
+from hitl_testkit.hitl_producers import run_agent
 from hitl_testkit.wire import assert_every_call_answered_once, message, outputs_by_call_id
 
 
 @pytest.mark.allow_call_model_methods
-@pytest.mark.parametrize("streamed", [False, True], ids=["run", "run_streamed"])
-@pytest.mark.parametrize("finish", list(FINISHES))
-@pytest.mark.parametrize(
-    "mode", [pytest.param(mode, marks=pytest.mark.group(f"next-turn:{mode}")) for mode in MODES]
-)
+@pytest.mark.parametrize(("mode", "finish", "streamed"), finished_turns("next-turn"))
 async def test_next_turn_after_a_run_that_ended_on_a_tool_output_reaches_the_server(
     mode: str, finish: str, streamed: bool
 ) -> None:
