@@ -44,8 +44,8 @@ except ModuleNotFoundError as missing:
     sys.exit(2)
 
 # Three jobs per core: a release also waits (on git, uv and hotfix.py, and on its pytest server's
-# start), and the extra jobs fill those gaps. Warm full range on 2 cores with 6 jobs: 248 s wall
-# for 475 s of CPU (README, Speed), so both cores stay busy nearly throughout.
+# start), and the extra jobs fill those gaps. Warm full range on 2 cores with 6 jobs: 538 s wall
+# for 1,034 s of CPU (README, Speed), so both cores stay busy nearly throughout.
 JOBS = 3 * (os.cpu_count() or 1)
 
 
