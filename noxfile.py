@@ -179,8 +179,8 @@ HOTFIX_INSTALLS = {
     "0.24.0": ("openai-agents==0.24.0", "openai==3.29.0"),
 }
 HOTFIX_TESTS = ("test_hotfix.py", "test_live_opt_in.py", "test_live_api_check.py")
-# The newest release's install runs in the other half of .ci/run, so that the halves end close
-# together (README, Speed).
+# The newest release's install runs in .ci/run's ci-matrix half, the other in ci-checks, so that
+# the halves end close together (README, Speed).
 HOTFIX_SDKS = [
     nox.param(v, tags=RELEASE_CHECKS if v == NEWEST else CHECKS) for v in HOTFIX_INSTALLS
 ]
